@@ -1,0 +1,32 @@
+"""Repository-level test wiring: pytester, and a replica hub shared by the harness's own tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="session")
+def replica_root(pytestconfig: pytest.Config) -> Path:
+    """The healthy replica hub (built once per version of the cards and builder, then reused)."""
+    from harness.locations import ensure_replica, replica_root
+
+    return ensure_replica(replica_root(pytestconfig.stash[_session_key()].cache_dir))
+
+
+@pytest.fixture
+def replica_copy(replica_root: Path, tmp_path: Path) -> Path:
+    """A private copy of the replica that a test may break."""
+    target = tmp_path / "replica"
+    shutil.copytree(replica_root, target, symlinks=True)
+    return target
+
+
+def _session_key():
+    from harness.plugin import SESSION
+
+    return SESSION

@@ -1,0 +1,64 @@
+"""What every backend provides, and the lazy table that finds a backend by name."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# "module:attr" targets keep `import harness` free of torch and onnxruntime.
+LOADERS: dict[str, str] = {
+    "torch": "harness.backends.torch:load",
+    "onnx": "harness.backends.onnx:load",
+}
+# The import that proves a backend's runtime is installed, and where to get it.
+RUNTIMES: dict[str, tuple[str, str]] = {
+    "torch": ("transformers", "pip install 'harness[torch]' (or run `tox -e torch`)"),
+    "onnx": ("optimum.onnxruntime", "pip install 'harness[onnx]' (or run `tox -e onnx`)"),
+}
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend's runtime is not installed in this environment."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRequest:
+    folder: Path  # a local snapshot folder with config, tokenizer and weights
+    task: str
+    file: str | None  # a specific weights file the claim names, e.g. model.onnx
+    work_dir: Path  # where a backend may keep derived artifacts (exports), keyed by content
+
+
+class Predictor(Protocol):
+    """A loaded model: numpy inputs in, numpy logits out."""
+
+    id2label: Mapping[int, str]
+    input_names: tuple[str, ...]
+    description: str
+
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]: ...
+
+
+def unavailable_reason(name: str) -> str | None:
+    """None when the backend can run here, else a sentence saying what to install."""
+    if name not in LOADERS:
+        return f"backend {name!r} has no implementation in this version of harness"
+    module, how = RUNTIMES[name]
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # an import can fail with more than ImportError (broken pins)
+        return f"backend {name!r} is not installed in this environment ({type(exc).__name__}: {exc}); {how}"
+    return None
+
+
+def load_predictor(name: str, request: ModelRequest) -> Predictor:
+    reason = unavailable_reason(name)
+    if reason:
+        raise BackendUnavailable(reason)
+    module, attr = LOADERS[name].split(":")
+    return getattr(importlib.import_module(module), attr)(request)

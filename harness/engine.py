@@ -1,0 +1,76 @@
+"""Run a predictor over encoded features: length-sorted batches, padding per batch, timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from harness.backends.base import Predictor
+
+
+@dataclass(frozen=True, kw_only=True)
+class Encoded:
+    input_ids: Sequence[Sequence[int]]
+    token_type_ids: Sequence[Sequence[int]] | None
+    pad_id: int
+
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunResult:
+    outputs: tuple[np.ndarray, ...]  # one array per model output (one row per feature), in input order
+    seconds: float
+
+    @property
+    def logits(self) -> np.ndarray:
+        return self.outputs[0]
+
+
+def batches(lengths: Sequence[int], *, max_tokens: int, max_rows: int) -> list[list[int]]:
+    """Group feature indices, longest first, so each batch pads to at most ``max_tokens`` tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        width = lengths[current[0]] if current else lengths[index]
+        if current and (len(current) + 1) * width > max_tokens or len(current) == max_rows:
+            groups.append(current)
+            current = []
+        current.append(index)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def run(predictor: Predictor, features: Encoded, *, max_tokens: int = 8192, max_rows: int = 128) -> RunResult:
+    lengths = [len(ids) for ids in features.input_ids]
+    collected: list[np.ndarray] | None = None
+    start = time.perf_counter()
+    for group in batches(lengths, max_tokens=max_tokens, max_rows=max_rows):
+        outputs = predictor.logits(_pad(features, group))
+        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        if collected is None:
+            collected = [np.empty((len(features), *o.shape[1:]), dtype=o.dtype) for o in outputs]
+        for target, output in zip(collected, outputs, strict=True):
+            target[group] = output
+    seconds = time.perf_counter() - start
+    return RunResult(outputs=tuple(collected or ()), seconds=seconds)
+
+
+def _pad(features: Encoded, group: Sequence[int]) -> dict[str, np.ndarray]:
+    width = max(len(features.input_ids[i]) for i in group)
+    ids = np.full((len(group), width), features.pad_id, dtype=np.int64)
+    mask = np.zeros((len(group), width), dtype=np.int64)
+    types = np.zeros((len(group), width), dtype=np.int64)
+    for row, index in enumerate(group):
+        sequence = features.input_ids[index]
+        ids[row, : len(sequence)] = sequence
+        mask[row, : len(sequence)] = 1
+        if features.token_type_ids is not None:
+            types[row, : len(sequence)] = features.token_type_ids[index]
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}

@@ -1,0 +1,42 @@
+"""The reference values a replica hub carries, computed when it was built, read when it is used."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "harness-replica.json"
+
+
+@dataclass(frozen=True)
+class ReplicaExpectations:
+    """Per claim and backend, the reference per-example scores whose mean is the expected value."""
+
+    root: Path
+    entries: dict[str, dict[str, dict[str, Any]]]
+
+    @classmethod
+    def find(cls, root: Path) -> ReplicaExpectations | None:
+        path = root / MANIFEST
+        if not path.exists():
+            return None
+        document = json.loads(path.read_text(encoding="utf-8"))
+        return cls(root=root, entries=document["expected"])
+
+    def scores(self, claim_id: str, backend: str) -> list[float] | None:
+        entry = self.entries.get(claim_id, {}).get(backend)
+        return None if entry is None else entry["scores"]
+
+    def value(self, claim_id: str, backend: str, indices: Sequence[int]) -> float | None:
+        scores = self.scores(claim_id, backend)
+        if scores is None:
+            return None
+        return sum(scores[i] for i in indices) / len(indices)
+
+
+def write_manifest(root: Path, *, expected: dict[str, dict[str, dict[str, Any]]], about: dict[str, Any]) -> None:
+    document = {"about": about, "expected": expected}
+    (root / MANIFEST).write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")

@@ -1,0 +1,184 @@
+"""The pytest plugin: options, markers, claim parametrization, fixtures and the end-of-run table.
+
+Hooks only delegate; the work is in runner, registry and report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from harness.locations import check_hub_value, default_cache_dir
+from harness.registry import BACKENDS, CardError, Claim, Registry, load_registry
+from harness.verdict import SKIPPED, Verdict
+
+SUITES = {
+    "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
+    "latency": "checks size claims and measures latency with pytest-benchmark",
+    "contracts": "checks behavioural contracts every model card implies",
+}
+
+
+@dataclass(frozen=True)
+class ClaimCase:
+    """One claim on one backend: the unit a test checks."""
+
+    claim: Claim
+    backend: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.claim.id}-{self.backend}"
+
+
+@dataclass
+class HarnessSession:
+    registry: Registry
+    hub: str
+    cache_dir: Path
+    strict: bool
+    limit: int | None
+    seed: int
+    models: tuple[str, ...]
+    backends: tuple[str, ...]
+    verdicts: list[Verdict] = field(default_factory=list)
+    _resolved: object | None = None
+
+    def cases(self, suite: str) -> list[ClaimCase]:
+        return [
+            ClaimCase(claim, backend)
+            for claim in self.registry.select(suite=suite, models=self.models, checkable=True)
+            for backend in claim.backends
+            if not self.backends or backend in self.backends
+        ]
+
+    def check(self, case: ClaimCase) -> Verdict:
+        from harness.backends.base import BackendUnavailable
+        from harness.hub import ArtifactMissing
+        from harness.runner import NotSupported, Settings, check
+
+        try:
+            resolved = self._resolve()
+            settings = Settings(
+                location=resolved.location, work_dir=self.cache_dir / "work", limit=self.limit,
+                seed=self.seed, expectations=resolved.expectations,
+            )
+            verdict = check(case.claim, case.backend, settings)
+        except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
+            self.verdicts.append(Verdict(
+                claim_id=case.claim.id, backend=case.backend, status=SKIPPED, metric=case.claim.metric,
+                claimed=case.claim.value, reason=str(exc), model=case.claim.model.repo, source=case.claim.source,
+            ))
+            if self.strict:
+                pytest.fail(f"strict mode: a claim that cannot be checked fails.\n{exc}", pytrace=False)
+            pytest.skip(str(exc))
+        self.verdicts.append(verdict)
+        return verdict
+
+    def _resolve(self):
+        if self._resolved is None:
+            from harness.locations import resolve_hub
+
+            self._resolved = resolve_hub(self.hub, cache_dir=self.cache_dir)
+        return self._resolved
+
+
+SESSION = pytest.StashKey[HarnessSession]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "model-card claims (harness)")
+    group.addoption("--harness-backend", action="append", choices=BACKENDS, default=[], metavar="NAME",
+                    help=f"check only claims on this backend (repeatable): {', '.join(BACKENDS)}")
+    group.addoption("--harness-model", action="append", default=[], metavar="REPO_ID",
+                    help="check only this model's claims (repeatable)")
+    group.addoption("--harness-limit", type=_positive_int, default=None, metavar="N",
+                    help="evaluate a seeded, label-stratified sample of N examples per claim")
+    group.addoption("--harness-seed", type=int, default=0, metavar="SEED", help="seed of --harness-limit samples")
+    group.addoption("--harness-strict", action="store_true", default=_env_flag("HARNESS_STRICT"),
+                    help="fail, never skip, a claim whose artifact or backend is missing (also HARNESS_STRICT=1)")
+    group.addoption("--harness-hub", type=_hub_value, default="hub", metavar="hub|replica|DIR",
+                    help="where artifacts come from: 'hub' (the Hub cache HF_HOME configures), 'replica' "
+                         "(stand-ins built offline) or an HF_HOME-style directory")
+    group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
+    group.addoption("--harness-cache-dir", default=None, metavar="DIR",
+                    help="where replicas and exports are kept (default: $HARNESS_CACHE or ~/.cache/harness)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in SUITES.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    try:
+        registry = load_registry()
+        registry.check_models(config.getoption("harness_model"))
+    except CardError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    cache = config.getoption("harness_cache_dir")
+    config.stash[SESSION] = HarnessSession(
+        registry=registry, hub=config.getoption("harness_hub"),
+        cache_dir=Path(cache).resolve() if cache else default_cache_dir(),
+        strict=config.getoption("harness_strict"), limit=config.getoption("harness_limit"),
+        seed=config.getoption("harness_seed"), models=tuple(config.getoption("harness_model")),
+        backends=tuple(config.getoption("harness_backend")),
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "harness_case" not in metafunc.fixturenames:
+        return
+    suites = [name for name in SUITES if metafunc.definition.get_closest_marker(name)]
+    if len(suites) != 1:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: a test using 'harness_case' needs exactly one of the markers "
+            f"{', '.join(SUITES)}; found {suites or 'none'}."
+        )
+    cases = metafunc.config.stash[SESSION].cases(suites[0])
+    metafunc.parametrize("harness_case", cases, ids=[case.id for case in cases])
+
+
+@pytest.fixture
+def harness_check(request: pytest.FixtureRequest) -> Callable[[ClaimCase], Verdict]:
+    """Check a claim case; skips (or fails in strict mode) when it cannot be run here."""
+    return request.config.stash[SESSION].check
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    session = config.stash.get(SESSION, None)
+    if session is None or not session.verdicts and not config.getoption("harness_json"):
+        return
+    from harness import report
+
+    rows = report.rows(session.verdicts, session.registry, models=session.models)
+    terminalreporter.write_sep("=", "harness: model-card claims")
+    for line in report.table(rows).splitlines():
+        terminalreporter.write_line(line)
+    path = config.getoption("harness_json")
+    if path:
+        report.write_json(Path(path), rows, about={"hub": session.hub, "strict": session.strict, "limit": session.limit})
+        terminalreporter.write_line(f"verdicts written to {path}")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of examples, found {value!r}")
+    return number
+
+
+def _hub_value(value: str) -> str:
+    try:
+        return check_hub_value(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,405 @@
+"""Load the model-card YAML files into frozen claims; every error names the file, the key and the fix."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TASK_METRICS: dict[str, frozenset[str]] = {
+    "text-classification": frozenset({"accuracy", "eval_loss"}),
+    "text-pair-classification": frozenset({"accuracy", "eval_loss"}),
+    "question-answering": frozenset({"f1", "exact_match"}),
+    "fill-mask": frozenset(),
+}
+# Metrics of the artifact itself, meaningful whatever the task.
+ARTIFACT_METRICS = frozenset({"size_mib", "sparsity"})
+# Claims about behaviour the harness cannot reproduce; they are registered so they are reported.
+UNCHECKABLE_METRICS = frozenset({"speedup"})
+BACKENDS = ("torch", "onnx", "inc")
+BOUNDS = ("two-sided", "at-least", "at-most")
+
+SUITE_OF_METRIC = {
+    "accuracy": "accuracy",
+    "eval_loss": "accuracy",
+    "f1": "accuracy",
+    "exact_match": "accuracy",
+    "size_mib": "latency",
+    "speedup": "latency",
+    "sparsity": "contracts",
+}
+
+_CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
+_MODEL_KEYS = {"repo", "revision", "formerly", "architecture"}
+_DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
+_CLAIM_KEYS = {
+    "id", "model", "dataset", "task", "metric", "value", "tolerance", "bound", "backends",
+    "file", "max_seq_length", "source", "checkable", "reason",
+}
+
+
+class CardError(ValueError):
+    """A card file does not follow the schema; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRef:
+    repo: str
+    revision: str | None
+    formerly: tuple[str, ...] = ()
+    architecture: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetRef:
+    repo: str
+    revision: str | None
+    config: str | None
+    split: str
+    files: str
+    inputs: tuple[str, ...]
+    label: str
+    size: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tolerance:
+    amount: float
+    bound: str = "two-sided"
+
+    def admits(self, *, claimed: float, measured: float) -> bool:
+        # A hair of slack so that a value exactly on the edge is not failed by float rounding.
+        slack = self.amount + 1e-12
+        if self.bound == "at-least":
+            return measured >= claimed - slack
+        if self.bound == "at-most":
+            return measured <= claimed + slack
+        return abs(measured - claimed) <= slack
+
+    def describe(self) -> str:
+        sign = {"two-sided": "±", "at-least": "-", "at-most": "+"}[self.bound]
+        return f"{sign}{self.amount:g} ({self.bound})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claim:
+    id: str
+    card: str
+    card_file: str
+    model: ModelRef
+    dataset: DatasetRef | None
+    task: str
+    metric: str
+    value: float | None
+    tolerance: Tolerance | None
+    backends: tuple[str, ...]
+    file: str | None
+    max_seq_length: int | None
+    source: str
+    checkable: bool
+    reason: str | None
+
+    @property
+    def suite(self) -> str:
+        return SUITE_OF_METRIC[self.metric]
+
+
+@dataclass(frozen=True)
+class Registry:
+    claims: tuple[Claim, ...]
+
+    def select(
+        self,
+        *,
+        suite: str | None = None,
+        models: Iterable[str] = (),
+        checkable: bool | None = None,
+    ) -> list[Claim]:
+        wanted = set(models)
+        if wanted:
+            self.check_models(wanted)
+        return [
+            claim
+            for claim in self.claims
+            if (suite is None or claim.suite == suite)
+            and (not wanted or claim.model.repo in wanted)
+            and (checkable is None or claim.checkable == checkable)
+        ]
+
+    def check_models(self, repos: Iterable[str]) -> None:
+        known = sorted({c.model.repo for c in self.claims})
+        for repo in repos:
+            if repo not in known:
+                hint = difflib.get_close_matches(repo, known, n=1)
+                did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+                raise CardError(
+                    f"no card claims anything about model {repo!r}.{did_you_mean} "
+                    f"Models with claims: {', '.join(known)}."
+                )
+
+    def by_id(self, claim_id: str) -> Claim:
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(claim_id)
+
+
+def load_registry(paths: Iterable[Path] | None = None) -> Registry:
+    """Load every card; by default the ones shipped in ``harness/cards``."""
+    if paths is None:
+        folder = resources.files("harness") / "cards"
+        paths = sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+    claims: list[Claim] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        for claim in load_card(Path(path)):
+            if claim.id in seen:
+                raise CardError(
+                    f"{path}: claim id {claim.id!r} is already used in {seen[claim.id]}; "
+                    "claim ids must be unique across all cards."
+                )
+            seen[claim.id] = str(path)
+            claims.append(claim)
+    return Registry(tuple(claims))
+
+
+def load_card(path: Path) -> list[Claim]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CardError(f"{path}: not valid YAML ({exc}). Fix the syntax and load again.") from exc
+    where = _Where(path)
+    card = where.mapping(document, "", _CARD_KEYS, required={"card", "models", "claims"})
+    card_name = where.text(card, "card")
+    models = {
+        key: _model(where, f"models.{key}", value)
+        for key, value in where.mapping(card["models"], "models").items()
+    }
+    datasets = {
+        key: _dataset(where, f"datasets.{key}", value)
+        for key, value in where.mapping(card.get("datasets") or {}, "datasets").items()
+    }
+    raw_claims = card["claims"]
+    if not isinstance(raw_claims, list) or not raw_claims:
+        raise CardError(f"{path}: key 'claims' must be a non-empty list of claims.")
+    return [
+        _claim(where, f"claims[{i}]", raw, card_name, models, datasets)
+        for i, raw in enumerate(raw_claims)
+    ]
+
+
+class _Where:
+    """Validation helpers that know which file they are reading."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, message: str) -> CardError:
+        at = f" at {key!r}" if key else ""
+        return CardError(f"{self.path}{at}: {message}")
+
+    def mapping(
+        self, value: Any, key: str, allowed: set[str] | None = None, required: set[str] = frozenset()
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, found {type(value).__name__}.")
+        if allowed is not None:
+            for name in value:
+                if name not in allowed:
+                    hint = difflib.get_close_matches(str(name), sorted(allowed), n=1)
+                    did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+                    raise self.fail(
+                        _join(key, name),
+                        f"unknown key.{did_you_mean} Allowed keys: {', '.join(sorted(allowed))}.",
+                    )
+        for name in sorted(required):
+            if name not in value or value[name] is None:
+                raise self.fail(_join(key, name), "required key is missing; add it.")
+        return value
+
+    def text(self, mapping: Mapping[str, Any], key: str, where: str = "") -> str:
+        value = mapping.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(_join(where, key), f"expected a non-empty string, found {value!r}.")
+        return value
+
+    def choice(self, mapping: Mapping[str, Any], key: str, allowed: Iterable[str], where: str) -> str:
+        value = mapping.get(key)
+        allowed = list(allowed)
+        if value not in allowed:
+            hint = difflib.get_close_matches(str(value), allowed, n=1)
+            did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
+            raise self.fail(
+                _join(where, key), f"{value!r} is not allowed.{did_you_mean} Allowed: {', '.join(allowed)}."
+            )
+        return value
+
+    def positive_int(self, mapping: Mapping[str, Any], key: str, where: str) -> int | None:
+        value = mapping.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(_join(where, key), f"expected a positive integer, found {value!r}.")
+        return value
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def _model(where: _Where, key: str, raw: Any) -> ModelRef:
+    raw = where.mapping(raw, key, _MODEL_KEYS, required={"repo"})
+    architecture = where.mapping(raw.get("architecture") or {}, _join(key, "architecture"))
+    for name in architecture:
+        where.positive_int(architecture, name, _join(key, "architecture"))
+    return ModelRef(
+        repo=where.text(raw, "repo", key),
+        revision=_revision(where, raw, key),
+        formerly=tuple(raw.get("formerly") or ()),
+        architecture=dict(architecture),
+    )
+
+
+def _dataset(where: _Where, key: str, raw: Any) -> DatasetRef:
+    raw = where.mapping(raw, key, _DATASET_KEYS, required={"repo", "split", "files", "inputs", "label"})
+    inputs = raw["inputs"]
+    if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
+        raise where.fail(_join(key, "inputs"), f"expected a list of column names, found {inputs!r}.")
+    split = where.text(raw, "split", key)
+    if split == "test":
+        raise where.fail(
+            _join(key, "split"),
+            "GLUE-style test splits carry label -1 and cannot score a claim; name the split the card used.",
+        )
+    return DatasetRef(
+        repo=where.text(raw, "repo", key),
+        revision=_revision(where, raw, key),
+        config=raw.get("config"),
+        split=split,
+        files=where.text(raw, "files", key),
+        inputs=tuple(inputs),
+        label=where.text(raw, "label", key),
+        size=where.positive_int(raw, "size", key),
+    )
+
+
+def _revision(where: _Where, raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get("revision")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise where.fail(_join(key, "revision"), f"expected a branch, tag or commit SHA, found {value!r}.")
+    return value
+
+
+def _claim(
+    where: _Where,
+    key: str,
+    raw: Any,
+    card_name: str,
+    models: Mapping[str, ModelRef],
+    datasets: Mapping[str, DatasetRef],
+) -> Claim:
+    raw = where.mapping(raw, key, _CLAIM_KEYS, required={"id", "model", "task", "metric", "source"})
+    claim_id = where.text(raw, "id", key)
+    key = f"claims[{claim_id}]"
+    model = models.get(raw["model"])
+    if model is None:
+        raise where.fail(
+            _join(key, "model"),
+            f"{raw['model']!r} is not one of this card's models ({', '.join(models)}); "
+            "declare it under 'models' or fix the name.",
+        )
+    task = where.choice(raw, "task", TASK_METRICS, key)
+    checkable = raw.get("checkable", True)
+    if not isinstance(checkable, bool):
+        raise where.fail(_join(key, "checkable"), f"expected true or false, found {checkable!r}.")
+    allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | UNCHECKABLE_METRICS)
+    metric = where.choice(raw, "metric", allowed_metrics, key)
+    if not checkable:
+        return _uncheckable(where, key, raw, claim_id, card_name, model, task, metric)
+    if metric in UNCHECKABLE_METRICS:
+        raise where.fail(
+            _join(key, "checkable"),
+            f"the harness cannot measure {metric!r}; set 'checkable: false' and give a 'reason'.",
+        )
+    for name in ("value", "tolerance", "backends"):
+        if raw.get(name) is None:
+            raise where.fail(_join(key, name), "required key is missing for a checkable claim; add it.")
+    dataset = None
+    if metric not in ARTIFACT_METRICS:
+        if raw.get("dataset") not in datasets:
+            raise where.fail(
+                _join(key, "dataset"),
+                f"{raw.get('dataset')!r} is not one of this card's datasets ({', '.join(datasets) or 'none'}).",
+            )
+        dataset = datasets[raw["dataset"]]
+        if task == "text-pair-classification" and len(dataset.inputs) != 2:
+            raise where.fail(_join(key, "task"), "a pair task needs a dataset with two input columns.")
+    return Claim(
+        id=claim_id,
+        card=card_name,
+        card_file=str(where.path),
+        model=model,
+        dataset=dataset,
+        task=task,
+        metric=metric,
+        value=_number(where, raw, "value", key),
+        tolerance=Tolerance(
+            amount=_tolerance(where, raw, key),
+            bound=where.choice({"bound": raw.get("bound", "two-sided")}, "bound", BOUNDS, key),
+        ),
+        backends=_backends(where, raw, key),
+        file=raw.get("file"),
+        max_seq_length=where.positive_int(raw, "max_seq_length", key),
+        source=where.text(raw, "source", key),
+        checkable=True,
+        reason=None,
+    )
+
+
+def _uncheckable(
+    where: _Where, key: str, raw: Mapping[str, Any], claim_id: str, card_name: str,
+    model: ModelRef, task: str, metric: str,
+) -> Claim:
+    reason = where.text(raw, "reason", key)
+    value = raw.get("value")
+    return Claim(
+        id=claim_id, card=card_name, card_file=str(where.path), model=model, dataset=None,
+        task=task, metric=metric,
+        value=None if value is None else _number(where, raw, "value", key),
+        tolerance=None, backends=(), file=raw.get("file"), max_seq_length=None,
+        source=where.text(raw, "source", key), checkable=False, reason=reason,
+    )
+
+
+def _number(where: _Where, raw: Mapping[str, Any], name: str, key: str) -> float:
+    value = raw.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise where.fail(_join(key, name), f"expected a finite number, found {value!r}.")
+    return float(value)
+
+
+def _tolerance(where: _Where, raw: Mapping[str, Any], key: str) -> float:
+    amount = _number(where, raw, "tolerance", key)
+    if amount < 0:
+        raise where.fail(
+            _join(key, "tolerance"),
+            f"must be zero or positive, found {amount:g}; use 'bound: at-least' or 'at-most' for a one-sided claim.",
+        )
+    return amount
+
+
+def _backends(where: _Where, raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = raw.get("backends")
+    if not isinstance(value, list) or not value:
+        raise where.fail(_join(key, "backends"), f"expected a non-empty list from {', '.join(BACKENDS)}.")
+    for i, _ in enumerate(value):
+        where.choice(dict(enumerate(value)), i, BACKENDS, _join(key, "backends"))
+    if len(set(value)) != len(value):
+        raise where.fail(_join(key, "backends"), f"lists a backend twice: {value!r}.")
+    return tuple(value)

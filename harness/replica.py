@@ -1,0 +1,337 @@
+"""Build stand-ins for the registry's models and datasets in the Hugging Face Hub cache layout.
+
+Stand-ins keep what the harness's code paths depend on (repo ids, file names, config fields, label
+names and order, an uncased WordPiece tokenizer, dataset schemas) and are small enough to build in
+seconds. Each stand-in model is trained briefly on synthetic text so its predictions are diverse and
+confident; the dataset labels agree with the reference predictions on the share of rows the card
+claims, so a label-order bug or damaged weights move the measured value far outside the tolerance.
+The expected values come from the plain ``transformers`` pipeline, one example at a time.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import math
+import random
+import shutil
+import string
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.expected import write_manifest
+from harness.registry import Claim, DatasetRef, Registry
+
+REPLICA_FORMAT = 1
+DEFECTS = ("swap-labels", "damage-weights")
+
+# Label names as the real artifacts carry them (models upper-case; GLUE's ClassLabel lower-case).
+DATASET_LABELS: dict[tuple[str, str | None], list[str]] = {
+    ("nyu-mll/glue", "sst2"): ["negative", "positive"],
+    ("nyu-mll/glue", "mnli"): ["entailment", "neutral", "contradiction"],
+    # The real split's 151 intent names were not available offline; these keep the count and the
+    # "oos" class, which is what label alignment and the metric depend on.
+    ("clinc/clinc_oos", "plus"): [f"intent_{i:03d}" for i in range(150)] + ["oos"],
+}
+MODEL_LABELS: dict[str, list[str]] = {
+    "distilbert/distilbert-base-uncased-finetuned-sst-2-english": ["NEGATIVE", "POSITIVE"],
+    # A different order from GLUE's ids on purpose: only alignment by name scores this model right.
+    "typeform/distilbert-base-uncased-mnli": ["CONTRADICTION", "ENTAILMENT", "NEUTRAL"],
+    "Adriana213/distilbert-base-uncased-finetuned-clinc": DATASET_LABELS[("clinc/clinc_oos", "plus")],
+}
+# Derived repos: the stand-in is made from another stand-in, as the real one was.
+QUANTIZED_FROM = {
+    "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc":
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+}
+# Rows per replica split: the real size where it is small, fewer where a reference run would be slow.
+ROWS = {"sst2": 872, "mnli": 1000, "plus": 3100}
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildReport:
+    root: Path
+    models: tuple[str, ...]
+    datasets: tuple[str, ...]
+    expected: dict[str, dict[str, float]]
+
+
+@dataclass
+class _Text:
+    """Synthetic uncased text whose keywords carry the intended class."""
+
+    rng: random.Random
+    words: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "po", "si", "ve", "da", "jo", "fu", "be", "ri",
+                     "zo", "an", "el", "or", "un", "is", "ha", "gu", "wy", "te"]
+        self.words = sorted({a + b + c for a in syllables for b in syllables for c in ("", "n", "s")})
+        self.rng.shuffle(self.words)
+        self.words = sorted(self.words[:900])
+
+    def keywords(self, classes: int, per_class: int = 3) -> list[list[str]]:
+        pool = self.rng.sample(self.words, classes * per_class)
+        return [pool[i * per_class:(i + 1) * per_class] for i in range(classes)]
+
+    def sentence(self, keywords: Sequence[str], *, long: bool = False) -> str:
+        length = self.rng.randint(150, 220) if long else self.rng.randint(4, 18)
+        picks = [self.rng.choice(keywords) if self.rng.random() < 0.35 else self.rng.choice(self.words)
+                 for _ in range(length)]
+        picks[0] = picks[0].capitalize()  # the tokenizer must lower-case
+        return " ".join(picks) + self.rng.choice([".", "!", "?", ""])
+
+
+def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[str], None] = print) -> BuildReport:
+    """Build the replica into ``out`` (an ``HF_HOME``-style root); replaces nothing outside it."""
+    import torch
+
+    torch.manual_seed(seed)
+    claims = [c for c in registry.select(checkable=True) if c.task in MODEL_TASKS and c.dataset is not None]
+    hub = out / "hub"
+    hub.mkdir(parents=True, exist_ok=True)
+    text = _Text(random.Random(seed))
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        vocab = _write_tokenizer(scratch / "tokenizer", text.words)
+        folders: dict[str, Path] = {}
+        keywords: dict[tuple[str, str | None], list[list[str]]] = {}
+        for repo in sorted({c.model.repo for c in claims} - set(QUANTIZED_FROM)):
+            claim = next(c for c in claims if c.model.repo == repo)
+            key = (claim.dataset.repo, claim.dataset.config)
+            keywords.setdefault(key, text.keywords(len(DATASET_LABELS[key])))
+            progress(f"training stand-in {repo}")
+            folders[repo] = _train_model(scratch / repo, repo, claim, vocab, text, keywords[key], seed)
+        for repo, source in QUANTIZED_FROM.items():
+            if any(c.model.repo == repo for c in claims):
+                progress(f"quantizing stand-in {repo}")
+                folders[repo] = _quantized(scratch / repo, folders[source])
+        datasets, expected = _datasets_and_references(claims, folders, text, keywords, seed, progress)
+        revisions = {repo: _write_repo(hub, "model", repo, folder) for repo, folder in folders.items()}
+        for repo, files in datasets.items():
+            _write_repo(hub, "dataset", repo, files)
+    write_manifest(out, expected=expected, about={
+        "format": REPLICA_FORMAT, "harness": __version__, "seed": seed, "models": revisions,
+        "reference": "transformers.pipeline, one example at a time; metric computed per example",
+    })
+    return BuildReport(
+        root=out, models=tuple(sorted(folders)), datasets=tuple(sorted(datasets)),
+        expected={cid: {b: v["value"] for b, v in per.items()} for cid, per in expected.items()},
+    )
+
+
+MODEL_TASKS = ("text-classification", "text-pair-classification")
+
+
+def _write_tokenizer(folder: Path, words: Sequence[str]) -> Path:
+    from transformers import DistilBertTokenizerFast
+
+    folder.mkdir(parents=True)
+    letters = list(string.ascii_lowercase + string.digits + string.punctuation)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters, *("##" + c for c in letters), *words]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = DistilBertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=True, model_max_length=512)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _train_model(
+    folder: Path, repo: str, claim: Claim, vocab: Path, text: _Text, keywords: list[list[str]], seed: int
+) -> Path:
+    import torch
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
+
+    names = MODEL_LABELS[repo]
+    dataset_names = DATASET_LABELS[(claim.dataset.repo, claim.dataset.config)]
+    tokenizer = AutoTokenizer.from_pretrained(vocab)
+    config = DistilBertConfig(
+        vocab_size=tokenizer.vocab_size, dim=64, n_layers=2, n_heads=4, hidden_dim=128,
+        max_position_embeddings=512, id2label=dict(enumerate(names)),
+        label2id={name: i for i, name in enumerate(names)},
+    )
+    torch.manual_seed(seed)
+    model = DistilBertForSequenceClassification(config)
+    model_index = {name.lower(): i for i, name in enumerate(names)}
+    rows, targets = [], []
+    for i in range(max(2000, 12 * len(names))):
+        intended = i % len(names)
+        rows.append(_row(text, claim, keywords[intended]))
+        targets.append(model_index[dataset_names[intended].lower()])
+    encoded = tokenizer(*zip(*rows), truncation=True, max_length=64, padding=True, return_tensors="pt")
+    labels = torch.tensor(targets)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    generator = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(350):
+        batch = torch.randint(0, len(rows), (64,), generator=generator)
+        loss = model(input_ids=encoded.input_ids[batch], attention_mask=encoded.attention_mask[batch],
+                     labels=labels[batch]).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _row(text: _Text, claim: Claim, keywords: Sequence[str]) -> tuple[str, ...]:
+    long = text.rng.random() < 0.03  # a few rows longer than max_seq_length exercise truncation
+    if claim.task == "text-pair-classification":
+        return text.sentence(text.words, long=long), text.sentence(keywords)
+    return (text.sentence(keywords, long=long),)
+
+
+def _quantized(folder: Path, source: Path) -> Path:
+    from harness.backends.onnx_export import export, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as work:
+        exported = export(source, task="text-classification", work_dir=Path(work))
+        quantize_dynamic(exported, out=folder)
+    for item in source.iterdir():
+        if item.suffix in (".json", ".txt"):
+            shutil.copy2(item, folder / item.name)
+    return folder
+
+
+def _datasets_and_references(
+    claims: Sequence[Claim], folders: dict[str, Path], text: _Text,
+    keywords: dict[tuple[str, str | None], list[list[str]]], seed: int, progress: Callable[[str], None],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+    """Each split's rows and labels (by repo, then file path), and every claim's reference scores."""
+    datasets: dict[str, dict[str, Any]] = {}
+    expected: dict[str, dict[str, dict[str, Any]]] = {}
+    for ref in _unique(c.dataset for c in claims):
+        on_split = [c for c in claims if c.dataset == ref]
+        names = DATASET_LABELS[(ref.repo, ref.config)]
+        rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
+        text.rng = rng
+        count = ROWS[ref.config]
+        intended = [i % len(names) for i in range(count)]
+        rng.shuffle(intended)
+        rows = [_row(text, on_split[0], keywords[(ref.repo, ref.config)][c]) for c in intended]
+        references: dict[tuple[str, str | None], dict[str, list[Any]]] = {}
+
+        def reference(claim: Claim) -> dict[str, list[Any]]:
+            key = (claim.model.repo, claim.file)
+            if key not in references:
+                progress(f"reference pipeline: {claim.model.repo} {claim.file or ''} on {ref.config}/{ref.split}")
+                references[key] = _reference_scores(folders[claim.model.repo], claim.file, rows, claim)
+            return references[key]
+
+        # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
+        # the share of rows that claim states, so its expected value is the card's own figure.
+        anchor = next(c for c in on_split if c.file is None and c.metric == "accuracy")
+        labels = _labels(reference(anchor)["labels"], names, share=anchor.value, rng=rng)
+        path = f"{ref.config}/{ref.split}-00000-of-00001.parquet"
+        assert fnmatch.fnmatch(path, ref.files), (path, ref.files)
+        datasets.setdefault(ref.repo, {})[path] = {"rows": rows, "labels": labels, "names": names, "ref": ref}
+        for claim in on_split:
+            for backend in claim.backends:
+                if backend not in ("torch", "onnx"):
+                    continue  # other backends bring their own stand-ins
+                scores = _score(claim.metric, reference(claim), labels, names)
+                expected.setdefault(claim.id, {})[backend] = {
+                    "value": sum(scores) / len(scores), "scores": scores,
+                    "reference": f"transformers.pipeline('text-classification'), {claim.file or 'torch fp32'}",
+                }
+    return datasets, expected
+
+
+def _reference_scores(
+    folder: Path, file: str | None, rows: Sequence[tuple[str, ...]], claim: Claim
+) -> dict[str, list[Any]]:
+    """The plain pipeline, one example at a time: the top label and every label's probability."""
+    from transformers import AutoTokenizer, pipeline
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if file:
+        from optimum.onnxruntime import ORTModelForSequenceClassification
+
+        model = ORTModelForSequenceClassification.from_pretrained(folder, file_name=file)
+    else:
+        from transformers import AutoModelForSequenceClassification
+
+        model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
+    top, probabilities = [], []
+    for row in rows:
+        query = {"text": row[0], "text_pair": row[1]} if len(row) == 2 else row[0]
+        result = classify(query, top_k=None, truncation=True, max_length=claim.max_seq_length or 512)
+        top.append(result[0]["label"])
+        probabilities.append({item["label"].lower(): item["score"] for item in result})
+    return {"labels": top, "probabilities": probabilities}
+
+
+def _labels(predicted: Sequence[str], names: Sequence[str], *, share: float, rng: random.Random) -> list[int]:
+    index = {name.lower(): i for i, name in enumerate(names)}
+    agree = set(rng.sample(range(len(predicted)), round(share * len(predicted))))
+    labels = []
+    for i, label in enumerate(predicted):
+        mine = index[label.lower()]
+        labels.append(mine if i in agree else rng.choice([j for j in range(len(names)) if j != mine]))
+    return labels
+
+
+def _score(metric: str, reference: dict[str, list[Any]], labels: Sequence[int], names: Sequence[str]) -> list[float]:
+    # Computed here, apart from harness.metrics, so the reference does not share the code it checks.
+    if metric == "accuracy":
+        return [float(p.lower() == names[y].lower()) for p, y in zip(reference["labels"], labels, strict=True)]
+    if metric == "eval_loss":
+        return [-math.log(max(p[names[y].lower()], 1e-45))
+                for p, y in zip(reference["probabilities"], labels, strict=True)]
+    raise ValueError(f"the replica has no reference for metric {metric!r}")
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def _parquet_bytes(split: dict[str, Any]) -> bytes:
+    import datasets
+
+    ref: DatasetRef = split["ref"]
+    columns = {name: [row[i] for row in split["rows"]] for i, name in enumerate(ref.inputs)}
+    features = datasets.Features({
+        **{name: datasets.Value("string") for name in ref.inputs},
+        ref.label: datasets.ClassLabel(names=list(split["names"])),
+        "idx": datasets.Value("int32"),
+    })
+    table = datasets.Dataset.from_dict(
+        {**columns, ref.label: split["labels"], "idx": list(range(len(split["labels"])))}, features=features
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "split.parquet"
+        table.to_parquet(str(target))
+        return target.read_bytes()
+
+
+def _write_repo(hub: Path, repo_type: str, repo: str, content: Path | dict[str, Any]) -> str:
+    """Lay files out as huggingface_hub does: blobs by hash, a snapshot of links, refs/main."""
+    if isinstance(content, Path):
+        files = {p.relative_to(content).as_posix(): p.read_bytes() for p in sorted(content.rglob("*")) if p.is_file()}
+    else:
+        files = {path: _parquet_bytes(split) for path, split in content.items()}
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    revision = hashlib.sha1(json.dumps(sorted(digests.items())).encode()).hexdigest()
+    storage = hub / f"{repo_type}s--{repo.replace('/', '--')}"
+    for path, data in files.items():
+        blob = storage / "blobs" / digests[path]
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(data)
+        link = storage / "snapshots" / revision / path
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(Path(*[".."] * (len(Path(path).parts) + 1), "blobs", digests[path]))
+    (storage / "refs").mkdir(parents=True, exist_ok=True)
+    (storage / "refs" / "main").write_text(revision, encoding="utf-8")
+    return revision

@@ -1,0 +1,1 @@
+"""Tasks turn dataset rows into model inputs and model outputs into predictions."""

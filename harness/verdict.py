@@ -1,0 +1,65 @@
+"""A claim's outcome on one backend, with everything a reader needs to judge it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PASS, FAIL, SKIPPED, NOT_CHECKABLE, NOT_RUN = "pass", "fail", "skipped", "not checkable", "not run"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    claim_id: str
+    backend: str
+    status: str
+    metric: str
+    claimed: float | None  # the card's value
+    target: float | None = None  # the value checked against: the card's, or a replica's reference
+    measured: float | None = None
+    tolerance: str | None = None
+    mode: str = "card"  # "card": real artifacts; "replica": stand-ins built by `harness replica`
+    n: int | None = None
+    n_total: int | None = None
+    model: str | None = None
+    model_revision: str | None = None
+    dataset: str | None = None
+    dataset_revision: str | None = None
+    source: str = ""
+    reason: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    seconds: float | None = None
+    examples_per_second: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+    def explain(self) -> str:
+        if self.status in (SKIPPED, NOT_CHECKABLE, NOT_RUN):
+            return f"{self.claim_id} [{self.backend}]: {self.status}: {self.reason}"
+        head = "holds" if self.passed else "DOES NOT HOLD"
+        lines = [f"claim {self.claim_id} [{self.backend}] {head}"]
+        lines.append(f"  claimed    {self.metric} = {_fmt(self.claimed)}   (card: {self.source})")
+        if self.mode == "replica":
+            lines.append(
+                f"  expected   {_fmt(self.target)} on the replica stand-in, from the reference "
+                "transformers pipeline run one example at a time"
+            )
+        lines.append(f"  measured   {_fmt(self.measured)}")
+        lines.append(f"  tolerance  {self.tolerance}")
+        sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
+        lines.append(f"  examples   {self.n}{sample}")
+        lines.append(f"  backend    {self.backend}")
+        lines.append(f"  model      {self.model} @ {self.model_revision}")
+        lines.append(f"  dataset    {self.dataset} @ {self.dataset_revision}")
+        for note in self.notes:
+            lines.append(f"  note       {note}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "notes": list(self.notes)}
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
