@@ -70,15 +70,18 @@ class HarnessSession:
             )
             verdict = check(case.claim, case.backend, settings)
         except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
-            self.verdicts.append(Verdict(
-                claim_id=case.claim.id, backend=case.backend, status=SKIPPED, metric=case.claim.metric,
-                claimed=case.claim.value, reason=str(exc), model=case.claim.model.repo, source=case.claim.source,
-            ))
-            if self.strict:
-                pytest.fail(f"strict mode: a claim that cannot be checked fails.\n{exc}", pytrace=False)
-            pytest.skip(str(exc))
-        self.verdicts.append(verdict)
-        return verdict
+            reason = str(exc)
+        else:
+            self.verdicts.append(verdict)
+            return verdict
+        # Outside the except block, so the report shows the reason and not a chained traceback.
+        self.verdicts.append(Verdict(
+            claim_id=case.claim.id, backend=case.backend, status=SKIPPED, metric=case.claim.metric,
+            claimed=case.claim.value, reason=reason, model=case.claim.model.repo, source=case.claim.source,
+        ))
+        if self.strict:
+            pytest.fail(f"strict mode: a claim that cannot be checked fails: {reason}", pytrace=False)
+        pytest.skip(reason)
 
     def _resolve(self):
         if self._resolved is None:

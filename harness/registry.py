@@ -304,9 +304,10 @@ def _claim(
     models: Mapping[str, ModelRef],
     datasets: Mapping[str, DatasetRef],
 ) -> Claim:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        key = f"claims[{raw['id']}]"  # name the claim by its id once it has one
     raw = where.mapping(raw, key, _CLAIM_KEYS, required={"id", "model", "task", "metric", "source"})
     claim_id = where.text(raw, "id", key)
-    key = f"claims[{claim_id}]"
     model = models.get(raw["model"])
     if model is None:
         raise where.fail(

@@ -28,7 +28,6 @@ from harness.expected import write_manifest
 from harness.registry import Claim, DatasetRef, Registry
 
 REPLICA_FORMAT = 1
-DEFECTS = ("swap-labels", "damage-weights")
 
 # Label names as the real artifacts carry them (models upper-case; GLUE's ClassLabel lower-case).
 DATASET_LABELS: dict[tuple[str, str | None], list[str]] = {

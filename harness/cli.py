@@ -1,0 +1,110 @@
+"""`harness claims | replica | demo`: the command line, a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.locations import default_cache_dir, ensure_replica, replica_root
+from harness.registry import CardError, load_registry
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="harness", description=__doc__.split(":")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    claims = commands.add_parser("claims", help="print every registered claim")
+    claims.add_argument("--model", action="append", default=[], metavar="REPO_ID", help="only this model (repeatable)")
+    claims.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    replica = commands.add_parser("replica", help="build stand-ins of every model and dataset in a Hub cache layout")
+    replica.add_argument("--out", type=Path, required=True, help="an HF_HOME-style directory to create")
+    replica.add_argument("--defect", choices=_defects(), help="break one model on purpose (for testing the gate)")
+    replica.add_argument("--defect-model", metavar="REPO_ID", help="the model --defect applies to")
+    replica.add_argument("--force", action="store_true", help="replace --out if it already exists")
+
+    demo = commands.add_parser("demo", help="build the replica hub and run the accuracy suite against it")
+    demo.add_argument("--out", type=Path, default=Path("results"), help="where the verdicts JSON goes")
+
+    args = parser.parse_args(argv)
+    try:
+        return {"claims": _claims, "replica": _replica, "demo": _demo}[args.command](args)
+    except (CardError, FileExistsError, FileNotFoundError, ValueError) as exc:
+        print(f"harness {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _claims(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    selected = registry.select(models=args.model)
+    if args.json:
+        print(json.dumps([_claim_row(c) for c in selected], indent=2))
+        return 0
+    header = ("claim", "model", "metric", "value", "tolerance", "backends", "dataset")
+    rows = [header] + [tuple(str(v) for v in _claim_row(c).values())[: len(header)] for c in selected]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    unchecked = [c for c in selected if not c.checkable]
+    for claim in unchecked:
+        print(f"\nnot checkable: {claim.id}: {claim.reason}")
+    return 0
+
+
+def _claim_row(claim) -> dict[str, object]:
+    dataset = claim.dataset
+    return {
+        "id": claim.id,
+        "model": claim.model.repo,
+        "metric": claim.metric,
+        "value": claim.value,
+        "tolerance": claim.tolerance.describe() if claim.tolerance else "not checkable",
+        "backends": ",".join(claim.backends) or "—",
+        "dataset": f"{dataset.repo} {dataset.config}/{dataset.split}" if dataset else "—",
+        "source": claim.source,
+        "reason": claim.reason,
+    }
+
+
+def _replica(args: argparse.Namespace) -> int:
+    from harness.defects import apply_defect
+
+    if bool(args.defect) != bool(args.defect_model):
+        raise ValueError("--defect and --defect-model go together: name the defect and the model it breaks")
+    if args.out.exists() and any(args.out.iterdir()):
+        if not args.force:
+            raise FileExistsError(f"{args.out} exists and is not empty; pass --force to replace it, or pick another --out")
+        shutil.rmtree(args.out)
+    # Build (or reuse) the cached healthy replica, then copy it: a defect never touches the cache.
+    source = ensure_replica(replica_root(default_cache_dir()))
+    shutil.copytree(source, args.out, symlinks=True, dirs_exist_ok=True)
+    if args.defect:
+        for path in apply_defect(args.out, repo=args.defect_model, defect=args.defect):
+            print(f"{args.defect}: changed {path}")
+    print(f"replica hub written to {args.out} (use: pytest -m accuracy --harness-hub {args.out})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    suite = Path("tests") / "accuracy"
+    if not suite.is_dir():
+        raise FileNotFoundError(f"run `harness demo` from the root of a harness checkout ({suite} is not here)")
+    results = args.out / "verdicts.json"
+    command = [sys.executable, "-m", "pytest", str(suite), "-m", "accuracy", "--harness-hub", "replica",
+               "--harness-json", str(results), "-p", "no:cacheprovider", "-q"]
+    print("$ " + " ".join(command), flush=True)
+    return subprocess.call(command)
+
+
+def _defects() -> list[str]:
+    from harness.defects import DEFECTS
+
+    return list(DEFECTS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Break a built replica on purpose, so tests can show that each gate catches what it guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+DEFECTS = {
+    "swap-labels": "reverse the order of id2label / label2id in config.json, keeping the weights",
+    "damage-weights": "shuffle the entries of every weight tensor (safetensors and .onnx), keeping shapes",
+}
+
+
+def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[Path]:
+    """Apply ``defect`` to model ``repo`` of the replica at ``root``; return the files changed."""
+    if defect not in DEFECTS:
+        raise ValueError(f"unknown defect {defect!r}; choose one of {', '.join(DEFECTS)}")
+    snapshot = _snapshot(root, repo)
+    if defect == "swap-labels":
+        return [_swap_labels(snapshot / "config.json")]
+    rng = np.random.default_rng(seed)
+    changed = [_shuffle_safetensors(p, rng) for p in snapshot.glob("*.safetensors")]
+    changed += [_shuffle_onnx(p, rng) for p in snapshot.glob("*.onnx")]
+    if not changed:
+        raise FileNotFoundError(f"{snapshot}: no .safetensors or .onnx weights to damage")
+    return changed
+
+
+def _snapshot(root: Path, repo: str) -> Path:
+    storage = root / "hub" / f"models--{repo.replace('/', '--')}"
+    ref = storage / "refs" / "main"
+    if not ref.exists():
+        raise FileNotFoundError(f"{root} holds no model {repo} (looked for {ref})")
+    return storage / "snapshots" / ref.read_text().strip()
+
+
+def _replace(path: Path, data: bytes) -> Path:
+    # Snapshot files are links into blobs/ that other copies may share: write a new file instead.
+    path.unlink()
+    path.write_bytes(data)
+    return path
+
+
+def _swap_labels(path: Path) -> Path:
+    config = json.loads(path.read_text())
+    names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))][::-1]
+    config["id2label"] = {str(i): name for i, name in enumerate(names)}
+    config["label2id"] = {name: i for i, name in enumerate(names)}
+    return _replace(path, json.dumps(config, indent=2).encode())
+
+
+def _shuffle_safetensors(path: Path, rng: np.random.Generator) -> Path:
+    from safetensors.numpy import load_file, save
+
+    tensors = {name: _shuffled(array, rng) for name, array in load_file(path).items()}
+    return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+
+def _shuffle_onnx(path: Path, rng: np.random.Generator) -> Path:
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    for initializer in model.graph.initializer:
+        array = numpy_helper.to_array(initializer)
+        if array.size > 16:  # leave scalars (scales, zero points, shape constants) intact
+            initializer.CopyFrom(numpy_helper.from_array(_shuffled(array, rng), initializer.name))
+    return _replace(path, model.SerializeToString())
+
+
+def _shuffled(array: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    # Floats and 8-bit quantized weights only: int32/int64 tensors hold shapes and indices, and
+    # shuffling those crashes the runtime instead of producing a wrong answer.
+    if not (array.dtype.kind == "f" or array.dtype.itemsize == 1) or array.size <= 16:
+        return array
+    flat = array.reshape(-1).copy()
+    rng.shuffle(flat)
+    return flat.reshape(array.shape)

@@ -1,0 +1,143 @@
+"""The accuracy suite, run through pytester against replicas that are healthy, broken or missing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.defects import apply_defect
+
+SUITE = (Path(__file__).parents[1] / "accuracy" / "test_claims.py").read_text()
+SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+SST2_INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
+MNLI = "typeform/distilbert-base-uncased-mnli"
+
+
+@pytest.fixture
+def run_suite(pytester, pytestconfig):
+    from harness.plugin import SESSION
+
+    pytester.makepyfile(test_claims=SUITE)
+    cache = pytestconfig.stash[SESSION].cache_dir
+
+    def run(*args: str):
+        # A process per run: torch and onnxruntime do not reliably survive many sessions in one process.
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--harness-cache-dir", str(cache), *args)
+
+    return run
+
+
+def test_a_healthy_replica_passes(run_suite, replica_copy):
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*harness: model-card claims*", "sst2-fp32-accuracy*torch*pass*0.9106*872"])
+
+
+def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy):
+    apply_defect(replica_copy, repo=SST2_FP32, defect="swap-labels")
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD",
+        "*claimed    accuracy = 0.9106   (card: Accuracy of the FP32 base model*",
+        "*expected   0.9106 on the replica stand-in*",
+        "*measured   0.0*",
+        "*tolerance  ±0.005 (two-sided)",
+        "*examples   872",
+        "*backend    torch",
+        f"*model      {SST2_FP32} @ *",
+        "*dataset    nyu-mll/glue sst2/validation @ *",
+    ])
+
+
+def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
+    apply_defect(replica_copy, repo=MNLI, defect="damage-weights")
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", MNLI)
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(["*claim mnli-matched-accuracy [[]onnx[]] DOES NOT HOLD"])
+
+
+def test_a_damaged_onnx_file_fails_its_claim(run_suite, replica_copy):
+    apply_defect(replica_copy, repo=SST2_INT8, defect="damage-weights")
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_INT8,
+                       "--harness-backend", "onnx")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*claim sst2-int8-onnx-accuracy [[]onnx[]] DOES NOT HOLD"])
+
+
+def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, replica_copy):
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", MNLI,
+                       "--harness-backend", "torch", "--harness-limit", "200")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200"])
+
+
+def test_missing_artifacts_skip_with_the_fetch_command(run_suite, tmp_path):
+    (tmp_path / "empty-hub").mkdir()
+    result = run_suite("-m", "accuracy", "--harness-hub", str(tmp_path / "empty-hub"), "--harness-model", MNLI,
+                       "--harness-backend", "torch", "-rs")
+    result.assert_outcomes(skipped=2)
+    result.stdout.fnmatch_lines([
+        f"*model {MNLI} at revision main is not available: not in the Hub cache*Fetch it with: hf download {MNLI}*",
+    ])
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_strict_mode_fails_a_missing_artifact(run_suite, tmp_path, monkeypatch, how):
+    (tmp_path / "empty-hub").mkdir()
+    args = ["-m", "accuracy", "--harness-hub", str(tmp_path / "empty-hub"), "--harness-model", MNLI,
+            "--harness-backend", "torch"]
+    if how == "option":
+        args.append("--harness-strict")
+    else:
+        monkeypatch.setenv("HARNESS_STRICT", "1")
+    result = run_suite(*args)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([f"*strict mode: a claim that cannot be checked fails: model {MNLI}*not available*"])
+
+
+def test_strict_mode_fails_a_missing_backend(run_suite, replica_copy):
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-backend", "inc",
+                       "--harness-strict")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*strict mode*backend 'inc'*"])
+
+
+def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_path):
+    target = tmp_path / "out" / "verdicts.json"
+    run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32,
+              "--harness-backend", "torch", "--harness-json", str(target)).assert_outcomes(passed=1)
+    document = json.loads(target.read_text())
+    by_key = {(row["claim_id"], row["backend"]): row for row in document["claims"]}
+    passed = by_key[("sst2-fp32-accuracy", "torch")]
+    assert passed["status"] == "pass" and passed["n"] == 872 and len(passed["model_revision"]) == 40
+    assert by_key[("sst2-fp32-accuracy", "onnx")]["status"] == "not run"
+    assert by_key[("sst2-fp32-size", "torch")]["status"] == "not run"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--harness-hub", "/no/such/dir"], "*--harness-hub*'/no/such/dir' is neither 'hub', 'replica' nor an existing directory*"),
+        (["--harness-limit", "0"], "*--harness-limit*expected a positive whole number of examples, found '0'*"),
+        (["--harness-backend", "tensorflow"], "*--harness-backend*invalid choice: 'tensorflow'*"),
+        (["--harness-model", "typeform/distilbert-mnli"], "*no card claims anything about model*Did you mean 'typeform/distilbert-base-uncased-mnli'?*"),
+    ],
+)
+def test_bad_option_values_are_refused_before_anything_runs(run_suite, args, message):
+    result = run_suite(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_importing_the_harness_leaves_torch_and_onnxruntime_unloaded(pytester):
+    result = pytester.run(
+        sys.executable, "-c",
+        "import sys, harness, harness.plugin, harness.registry, harness.report, harness.locations;"
+        "heavy = [m for m in ('torch', 'onnxruntime', 'transformers') if m in sys.modules];"
+        "print('heavy:', heavy); sys.exit(1 if heavy else 0)",
+    )
+    assert result.ret == 0, result.stdout.str()

@@ -1,0 +1,135 @@
+"""The shipped cards load, and every kind of bad card file is refused with a message that helps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.registry import CardError, load_card, load_registry
+
+VALID = {
+    "card": "example",
+    "models": {"m": {"repo": "org/model"}},
+    "datasets": {
+        "d": {"repo": "org/data", "split": "validation", "files": "x/validation-*.parquet",
+              "inputs": ["sentence"], "label": "label"},
+    },
+    "claims": [{
+        "id": "example-accuracy", "model": "m", "dataset": "d", "task": "text-classification",
+        "metric": "accuracy", "value": 0.9, "tolerance": 0.01, "backends": ["torch"], "source": "the card says 0.9",
+    }],
+}
+
+
+def write(tmp_path: Path, document: dict, name: str = "card.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def changed(**claim_changes) -> dict:
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    for key, value in claim_changes.items():
+        if value is None:
+            del document["claims"][0][key]
+        else:
+            document["claims"][0][key] = value
+    return document
+
+
+def test_shipped_cards_cover_the_five_models():
+    registry = load_registry()
+    repos = {claim.model.repo for claim in registry.claims}
+    assert repos >= {
+        "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc",
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+        "Intel/dynamic_tinybert",
+        "Intel/bert-large-uncased-sparse-90-unstructured-pruneofa",
+        "typeform/distilbert-base-uncased-mnli",
+        "Adriana213/distilbert-base-uncased-finetuned-clinc",
+    }
+    values = {claim.id: claim.value for claim in registry.claims}
+    # The figures the cards print (../shared/FACTS.md), as registered.
+    assert values["sst2-int8-pytorch-accuracy"] == 0.9037
+    assert values["sst2-int8-onnx-accuracy"] == 0.9071
+    assert values["sst2-fp32-accuracy"] == 0.9106
+    assert values["dynamic-tinybert-squad-f1"] == 88.71
+    assert values["clinc-accuracy"] == 0.9206
+
+
+def test_uncheckable_claims_are_registered_with_a_reason():
+    registry = load_registry()
+    uncheckable = registry.select(checkable=False)
+    assert {"dynamic-tinybert-speedup", "bert-large-sparse-90-squad-f1"} <= {c.id for c in uncheckable}
+    assert all(c.reason and len(c.reason) > 20 for c in uncheckable)
+
+
+def test_a_valid_card_loads(tmp_path):
+    (claim,) = load_card(write(tmp_path, VALID))
+    assert claim.model.repo == "org/model"
+    assert claim.dataset.inputs == ("sentence",)
+    assert claim.tolerance.admits(claimed=0.9, measured=0.91)
+    assert not claim.tolerance.admits(claimed=0.9, measured=0.8899)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        pytest.param(changed(tolerence=0.01), ["'claims[example-accuracy].tolerence'", "unknown key", "Did you mean 'tolerance'"], id="unknown-key"),
+        pytest.param(changed(source=None), ["claims[example-accuracy].source", "required key is missing"], id="missing-field"),
+        pytest.param(changed(metric="f1"), ["'f1' is not allowed", "Allowed: accuracy"], id="metric-task-cannot-produce"),
+        pytest.param(changed(tolerance=-0.01), ["tolerance", "must be zero or positive", "-0.01"], id="negative-tolerance"),
+        pytest.param(changed(backends=["tensorflow"]), ["'tensorflow' is not allowed", "torch, onnx, inc"], id="unknown-backend"),
+        pytest.param(changed(model="nope"), ["'nope' is not one of this card's models (m)"], id="unknown-model"),
+        pytest.param(changed(dataset="nope"), ["'nope' is not one of this card's datasets (d)"], id="unknown-dataset"),
+        pytest.param(changed(value="high"), ["value", "expected a finite number", "'high'"], id="value-not-a-number"),
+        pytest.param(changed(bound="sideways"), ["bound", "'sideways' is not allowed", "at-least"], id="unknown-bound"),
+        pytest.param(changed(metric="speedup"), ["cannot measure 'speedup'", "checkable: false"], id="uncheckable-metric"),
+        pytest.param(changed(checkable=False), ["reason", "expected a non-empty string"], id="uncheckable-without-reason"),
+    ],
+)
+def test_bad_claims_are_refused_with_file_key_and_fix(tmp_path, document, expected):
+    path = write(tmp_path, document, "bad-card.yaml")
+    with pytest.raises(CardError) as caught:
+        load_card(path)
+    message = str(caught.value)
+    assert str(path) in message
+    for fragment in expected:
+        assert fragment in message
+
+
+def test_a_test_split_is_refused(tmp_path):
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    document["datasets"]["d"]["split"] = "test"
+    with pytest.raises(CardError, match=r"datasets\.d\.split.*label -1"):
+        load_card(write(tmp_path, document))
+
+
+def test_broken_yaml_is_refused(tmp_path):
+    path = tmp_path / "card.yaml"
+    path.write_text("card: [unclosed\n")
+    with pytest.raises(CardError, match="not valid YAML"):
+        load_card(path)
+
+
+def test_claim_ids_are_unique_across_cards(tmp_path):
+    first, second = write(tmp_path, VALID, "a.yaml"), write(tmp_path, VALID, "b.yaml")
+    with pytest.raises(CardError, match=r"b\.yaml.*'example-accuracy' is already used in .*a\.yaml"):
+        load_registry([first, second])
+
+
+def test_unknown_model_selection_suggests_the_closest():
+    with pytest.raises(CardError, match="Did you mean 'typeform/distilbert-base-uncased-mnli'"):
+        load_registry().select(models=["typeform/distilbert-base-uncased-mnl"])
+
+
+@pytest.mark.parametrize(
+    ("bound", "measured", "admitted"),
+    [("two-sided", 0.95, False), ("at-least", 0.95, True), ("at-least", 0.88, False),
+     ("at-most", 0.85, True), ("at-most", 0.92, False), ("two-sided", 0.899, True)],
+)
+def test_one_sided_tolerances(tmp_path, bound, measured, admitted):
+    (claim,) = load_card(write(tmp_path, changed(bound=bound)))
+    assert claim.tolerance.admits(claimed=0.9, measured=measured) is admitted

@@ -1,0 +1,71 @@
+"""The replica's expected values come from the plain pipeline, and its stand-ins load by repo id."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from harness.expected import MANIFEST
+
+
+def read_rows(replica_root, repo, pattern):
+    storage = replica_root / "hub" / f"datasets--{repo.replace('/', '--')}"
+    revision = (storage / "refs" / "main").read_text()
+    (path,) = sorted((storage / "snapshots" / revision).glob(pattern))
+    table = pq.read_table(path)
+    names = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]["label"]["names"]
+    return table.to_pydict(), names
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "model", "pattern", "columns"),
+    [
+        ("sst2-fp32-accuracy", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+         "sst2/validation-*.parquet", ["sentence"]),
+        ("mnli-matched-accuracy", "typeform/distilbert-base-uncased-mnli",
+         "mnli/validation_matched-*.parquet", ["premise", "hypothesis"]),
+    ],
+)
+def test_expected_value_is_what_the_plain_pipeline_measures(replica_root, claim_id, model, pattern, columns):
+    """Recompute with transformers alone (loading by repo id from the cache) and compare."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
+    rows, names = read_rows(replica_root, "nyu-mll/glue", pattern)
+    kwargs = {"cache_dir": str(replica_root / "hub"), "local_files_only": True}
+    classify = pipeline(
+        "text-classification", device="cpu",
+        model=AutoModelForSequenceClassification.from_pretrained(model, **kwargs),
+        tokenizer=AutoTokenizer.from_pretrained(model, **kwargs),
+    )
+    correct = 0
+    for i, label in enumerate(rows["label"]):
+        query = rows[columns[0]][i] if len(columns) == 1 else {"text": rows[columns[0]][i], "text_pair": rows[columns[1]][i]}
+        predicted = classify(query, top_k=1, truncation=True, max_length=128)[0]["label"]
+        correct += predicted.lower() == names[label]
+    measured = correct / len(rows["label"])
+    manifest = json.loads((replica_root / MANIFEST).read_text())
+    assert manifest["expected"][claim_id]["torch"]["value"] == pytest.approx(measured, abs=1e-12)
+
+
+def test_replica_labels_make_label_order_bugs_visible(replica_root):
+    """Swapping the model's label names would turn most correct rows into wrong ones."""
+    manifest = json.loads((replica_root / MANIFEST).read_text())
+    for claim_id in ("sst2-fp32-accuracy", "mnli-matched-accuracy", "clinc-accuracy"):
+        assert manifest["expected"][claim_id]["torch"]["value"] > 0.8
+
+
+def test_stand_ins_keep_the_real_config_fields(replica_root):
+    from transformers import AutoConfig, AutoTokenizer
+
+    kwargs = {"cache_dir": str(replica_root / "hub"), "local_files_only": True}
+    config = AutoConfig.from_pretrained("typeform/distilbert-base-uncased-mnli", **kwargs)
+    assert config.model_type == "distilbert"
+    assert config.max_position_embeddings == 512
+    assert sorted(config.id2label.values()) == ["CONTRADICTION", "ENTAILMENT", "NEUTRAL"]
+    clinc = AutoConfig.from_pretrained("Adriana213/distilbert-base-uncased-finetuned-clinc", **kwargs)
+    assert len(clinc.id2label) == 151
+    tokenizer = AutoTokenizer.from_pretrained("typeform/distilbert-base-uncased-mnli", **kwargs)
+    assert tokenizer.do_lower_case
+    assert tokenizer("English").input_ids == tokenizer("english").input_ids
