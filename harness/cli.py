@@ -77,7 +77,9 @@ def _replica(args: argparse.Namespace) -> int:
         raise ValueError("--defect and --defect-model go together: name the defect and the model it breaks")
     if args.out.exists() and any(args.out.iterdir()):
         if not args.force:
-            raise FileExistsError(f"{args.out} exists and is not empty; pass --force to replace it, or pick another --out")
+            raise FileExistsError(
+                f"{args.out} exists and is not empty; pass --force to replace it, or pick another --out"
+            )
         shutil.rmtree(args.out)
     # Build (or reuse) the cached healthy replica, then copy it: a defect never touches the cache.
     source = ensure_replica(replica_root(default_cache_dir()))
@@ -94,8 +96,21 @@ def _demo(args: argparse.Namespace) -> int:
     if not suite.is_dir():
         raise FileNotFoundError(f"run `harness demo` from the root of a harness checkout ({suite} is not here)")
     results = args.out / "verdicts.json"
-    command = [sys.executable, "-m", "pytest", str(suite), "-m", "accuracy", "--harness-hub", "replica",
-               "--harness-json", str(results), "-p", "no:cacheprovider", "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(suite),
+        "-m",
+        "accuracy",
+        "--harness-hub",
+        "replica",
+        "--harness-json",
+        str(results),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+    ]
     print("$ " + " ".join(command), flush=True)
     return subprocess.call(command)
 

@@ -34,9 +34,7 @@ class Split:
         )
 
 
-def read_split(
-    files: Sequence[Path], *, inputs: Sequence[str], label: str, cache_dir: Path | None = None
-) -> Split:
+def read_split(files: Sequence[Path], *, inputs: Sequence[str], label: str, cache_dir: Path | None = None) -> Split:
     """Read the split with ``datasets``' parquet builder, which works the same online and offline."""
     if not files:
         raise DataError("no parquet file matched the card's file pattern.")

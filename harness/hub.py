@@ -23,8 +23,7 @@ class ArtifactMissing(LookupError):
         self.revision = revision
         self.fetch = fetch
         super().__init__(
-            f"{repo_type} {repo} at revision {revision or 'main'} is not available: {what}. "
-            f"Fetch it with: {fetch}"
+            f"{repo_type} {repo} at revision {revision or 'main'} is not available: {what}. Fetch it with: {fetch}"
         )
 
 
@@ -58,7 +57,8 @@ class Snapshot:
 
     def matching(self, pattern: str) -> list[Path]:
         return sorted(
-            p for p in self.path.rglob("*")
+            p
+            for p in self.path.rglob("*")
             if p.is_file() and fnmatch.fnmatch(p.relative_to(self.path).as_posix(), pattern)
         )
 

@@ -41,7 +41,9 @@ def resolve_hub(value: str, *, cache_dir: Path) -> Resolved:
         from huggingface_hub import constants
 
         return Resolved(
-            location=HubLocation(cache_dir=None, offline=constants.HF_HUB_OFFLINE, label=f"Hub cache {constants.HF_HUB_CACHE}"),
+            location=HubLocation(
+                cache_dir=None, offline=constants.HF_HUB_OFFLINE, label=f"Hub cache {constants.HF_HUB_CACHE}"
+            ),
             expectations=None,
         )
     root = replica_root(cache_dir) if value == "replica" else Path(value).resolve()

@@ -65,8 +65,11 @@ class HarnessSession:
         try:
             resolved = self._resolve()
             settings = Settings(
-                location=resolved.location, work_dir=self.cache_dir / "work", limit=self.limit,
-                seed=self.seed, expectations=resolved.expectations,
+                location=resolved.location,
+                work_dir=self.cache_dir / "work",
+                limit=self.limit,
+                seed=self.seed,
+                expectations=resolved.expectations,
             )
             verdict = check(case.claim, case.backend, settings)
         except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
@@ -75,10 +78,18 @@ class HarnessSession:
             self.verdicts.append(verdict)
             return verdict
         # Outside the except block, so the report shows the reason and not a chained traceback.
-        self.verdicts.append(Verdict(
-            claim_id=case.claim.id, backend=case.backend, status=SKIPPED, metric=case.claim.metric,
-            claimed=case.claim.value, reason=reason, model=case.claim.model.repo, source=case.claim.source,
-        ))
+        self.verdicts.append(
+            Verdict(
+                claim_id=case.claim.id,
+                backend=case.backend,
+                status=SKIPPED,
+                metric=case.claim.metric,
+                claimed=case.claim.value,
+                reason=reason,
+                model=case.claim.model.repo,
+                source=case.claim.source,
+            )
+        )
         if self.strict:
             pytest.fail(f"strict mode: a claim that cannot be checked fails: {reason}", pytrace=False)
         pytest.skip(reason)
@@ -96,21 +107,50 @@ SESSION = pytest.StashKey[HarnessSession]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "model-card claims (harness)")
-    group.addoption("--harness-backend", action="append", choices=BACKENDS, default=[], metavar="NAME",
-                    help=f"check only claims on this backend (repeatable): {', '.join(BACKENDS)}")
-    group.addoption("--harness-model", action="append", default=[], metavar="REPO_ID",
-                    help="check only this model's claims (repeatable)")
-    group.addoption("--harness-limit", type=_positive_int, default=None, metavar="N",
-                    help="evaluate a seeded, label-stratified sample of N examples per claim")
+    group.addoption(
+        "--harness-backend",
+        action="append",
+        choices=BACKENDS,
+        default=[],
+        metavar="NAME",
+        help=f"check only claims on this backend (repeatable): {', '.join(BACKENDS)}",
+    )
+    group.addoption(
+        "--harness-model",
+        action="append",
+        default=[],
+        metavar="REPO_ID",
+        help="check only this model's claims (repeatable)",
+    )
+    group.addoption(
+        "--harness-limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="evaluate a seeded, label-stratified sample of N examples per claim",
+    )
     group.addoption("--harness-seed", type=int, default=0, metavar="SEED", help="seed of --harness-limit samples")
-    group.addoption("--harness-strict", action="store_true", default=_env_flag("HARNESS_STRICT"),
-                    help="fail, never skip, a claim whose artifact or backend is missing (also HARNESS_STRICT=1)")
-    group.addoption("--harness-hub", type=_hub_value, default="hub", metavar="hub|replica|DIR",
-                    help="where artifacts come from: 'hub' (the Hub cache HF_HOME configures), 'replica' "
-                         "(stand-ins built offline) or an HF_HOME-style directory")
+    group.addoption(
+        "--harness-strict",
+        action="store_true",
+        default=_env_flag("HARNESS_STRICT"),
+        help="fail, never skip, a claim whose artifact or backend is missing (also HARNESS_STRICT=1)",
+    )
+    group.addoption(
+        "--harness-hub",
+        type=_hub_value,
+        default="hub",
+        metavar="hub|replica|DIR",
+        help="where artifacts come from: 'hub' (the Hub cache HF_HOME configures), 'replica' "
+        "(stand-ins built offline) or an HF_HOME-style directory",
+    )
     group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
-    group.addoption("--harness-cache-dir", default=None, metavar="DIR",
-                    help="where replicas and exports are kept (default: $HARNESS_CACHE or ~/.cache/harness)")
+    group.addoption(
+        "--harness-cache-dir",
+        default=None,
+        metavar="DIR",
+        help="where replicas and exports are kept (default: $HARNESS_CACHE or ~/.cache/harness)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -123,10 +163,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     cache = config.getoption("harness_cache_dir")
     config.stash[SESSION] = HarnessSession(
-        registry=registry, hub=config.getoption("harness_hub"),
+        registry=registry,
+        hub=config.getoption("harness_hub"),
         cache_dir=Path(cache).resolve() if cache else default_cache_dir(),
-        strict=config.getoption("harness_strict"), limit=config.getoption("harness_limit"),
-        seed=config.getoption("harness_seed"), models=tuple(config.getoption("harness_model")),
+        strict=config.getoption("harness_strict"),
+        limit=config.getoption("harness_limit"),
+        seed=config.getoption("harness_seed"),
+        models=tuple(config.getoption("harness_model")),
         backends=tuple(config.getoption("harness_backend")),
     )
 
@@ -162,7 +205,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(line)
     path = config.getoption("harness_json")
     if path:
-        report.write_json(Path(path), rows, about={"hub": session.hub, "strict": session.strict, "limit": session.limit})
+        report.write_json(
+            Path(path), rows, about={"hub": session.hub, "strict": session.strict, "limit": session.limit}
+        )
         terminalreporter.write_line(f"verdicts written to {path}")
 
 

@@ -39,8 +39,20 @@ _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
 _MODEL_KEYS = {"repo", "revision", "formerly", "architecture"}
 _DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
 _CLAIM_KEYS = {
-    "id", "model", "dataset", "task", "metric", "value", "tolerance", "bound", "backends",
-    "file", "max_seq_length", "source", "checkable", "reason",
+    "id",
+    "model",
+    "dataset",
+    "task",
+    "metric",
+    "value",
+    "tolerance",
+    "bound",
+    "backends",
+    "file",
+    "max_seq_length",
+    "source",
+    "checkable",
+    "reason",
 }
 
 
@@ -178,8 +190,7 @@ def load_card(path: Path) -> list[Claim]:
     card = where.mapping(document, "", _CARD_KEYS, required={"card", "models", "claims"})
     card_name = where.text(card, "card")
     models = {
-        key: _model(where, f"models.{key}", value)
-        for key, value in where.mapping(card["models"], "models").items()
+        key: _model(where, f"models.{key}", value) for key, value in where.mapping(card["models"], "models").items()
     }
     datasets = {
         key: _dataset(where, f"datasets.{key}", value)
@@ -188,10 +199,7 @@ def load_card(path: Path) -> list[Claim]:
     raw_claims = card["claims"]
     if not isinstance(raw_claims, list) or not raw_claims:
         raise CardError(f"{path}: key 'claims' must be a non-empty list of claims.")
-    return [
-        _claim(where, f"claims[{i}]", raw, card_name, models, datasets)
-        for i, raw in enumerate(raw_claims)
-    ]
+    return [_claim(where, f"claims[{i}]", raw, card_name, models, datasets) for i, raw in enumerate(raw_claims)]
 
 
 class _Where:
@@ -364,17 +372,33 @@ def _claim(
 
 
 def _uncheckable(
-    where: _Where, key: str, raw: Mapping[str, Any], claim_id: str, card_name: str,
-    model: ModelRef, task: str, metric: str,
+    where: _Where,
+    key: str,
+    raw: Mapping[str, Any],
+    claim_id: str,
+    card_name: str,
+    model: ModelRef,
+    task: str,
+    metric: str,
 ) -> Claim:
     reason = where.text(raw, "reason", key)
     value = raw.get("value")
     return Claim(
-        id=claim_id, card=card_name, card_file=str(where.path), model=model, dataset=None,
-        task=task, metric=metric,
+        id=claim_id,
+        card=card_name,
+        card_file=str(where.path),
+        model=model,
+        dataset=None,
+        task=task,
+        metric=metric,
         value=None if value is None else _number(where, raw, "value", key),
-        tolerance=None, backends=(), file=raw.get("file"), max_seq_length=None,
-        source=where.text(raw, "source", key), checkable=False, reason=reason,
+        tolerance=None,
+        backends=(),
+        file=raw.get("file"),
+        max_seq_length=None,
+        source=where.text(raw, "source", key),
+        checkable=False,
+        reason=reason,
     )
 
 

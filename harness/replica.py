@@ -45,8 +45,9 @@ MODEL_LABELS: dict[str, list[str]] = {
 }
 # Derived repos: the stand-in is made from another stand-in, as the real one was.
 QUANTIZED_FROM = {
-    "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc":
-        "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+    "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc": (
+        "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+    ),
 }
 # Rows per replica split: the real size where it is small, fewer where a reference run would be slow.
 ROWS = {"sst2": 872, "mnli": 1000, "plus": 3100}
@@ -68,20 +69,46 @@ class _Text:
     words: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "po", "si", "ve", "da", "jo", "fu", "be", "ri",
-                     "zo", "an", "el", "or", "un", "is", "ha", "gu", "wy", "te"]
+        syllables = [
+            "ka",
+            "lo",
+            "mi",
+            "ne",
+            "ru",
+            "ta",
+            "po",
+            "si",
+            "ve",
+            "da",
+            "jo",
+            "fu",
+            "be",
+            "ri",
+            "zo",
+            "an",
+            "el",
+            "or",
+            "un",
+            "is",
+            "ha",
+            "gu",
+            "wy",
+            "te",
+        ]
         self.words = sorted({a + b + c for a in syllables for b in syllables for c in ("", "n", "s")})
         self.rng.shuffle(self.words)
         self.words = sorted(self.words[:900])
 
     def keywords(self, classes: int, per_class: int = 3) -> list[list[str]]:
         pool = self.rng.sample(self.words, classes * per_class)
-        return [pool[i * per_class:(i + 1) * per_class] for i in range(classes)]
+        return [pool[i * per_class : (i + 1) * per_class] for i in range(classes)]
 
     def sentence(self, keywords: Sequence[str], *, long: bool = False) -> str:
         length = self.rng.randint(150, 220) if long else self.rng.randint(4, 18)
-        picks = [self.rng.choice(keywords) if self.rng.random() < 0.35 else self.rng.choice(self.words)
-                 for _ in range(length)]
+        picks = [
+            self.rng.choice(keywords) if self.rng.random() < 0.35 else self.rng.choice(self.words)
+            for _ in range(length)
+        ]
         picks[0] = picks[0].capitalize()  # the tokenizer must lower-case
         return " ".join(picks) + self.rng.choice([".", "!", "?", ""])
 
@@ -114,12 +141,21 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         revisions = {repo: _write_repo(hub, "model", repo, folder) for repo, folder in folders.items()}
         for repo, files in datasets.items():
             _write_repo(hub, "dataset", repo, files)
-    write_manifest(out, expected=expected, about={
-        "format": REPLICA_FORMAT, "harness": __version__, "seed": seed, "models": revisions,
-        "reference": "transformers.pipeline, one example at a time; metric computed per example",
-    })
+    write_manifest(
+        out,
+        expected=expected,
+        about={
+            "format": REPLICA_FORMAT,
+            "harness": __version__,
+            "seed": seed,
+            "models": revisions,
+            "reference": "transformers.pipeline, one example at a time; metric computed per example",
+        },
+    )
     return BuildReport(
-        root=out, models=tuple(sorted(folders)), datasets=tuple(sorted(datasets)),
+        root=out,
+        models=tuple(sorted(folders)),
+        datasets=tuple(sorted(datasets)),
         expected={cid: {b: v["value"] for b, v in per.items()} for cid, per in expected.items()},
     )
 
@@ -149,8 +185,13 @@ def _train_model(
     dataset_names = DATASET_LABELS[(claim.dataset.repo, claim.dataset.config)]
     tokenizer = AutoTokenizer.from_pretrained(vocab)
     config = DistilBertConfig(
-        vocab_size=tokenizer.vocab_size, dim=64, n_layers=2, n_heads=4, hidden_dim=128,
-        max_position_embeddings=512, id2label=dict(enumerate(names)),
+        vocab_size=tokenizer.vocab_size,
+        dim=64,
+        n_layers=2,
+        n_heads=4,
+        hidden_dim=128,
+        max_position_embeddings=512,
+        id2label=dict(enumerate(names)),
         label2id={name: i for i, name in enumerate(names)},
     )
     torch.manual_seed(seed)
@@ -161,15 +202,16 @@ def _train_model(
         intended = i % len(names)
         rows.append(_row(text, claim, keywords[intended]))
         targets.append(model_index[dataset_names[intended].lower()])
-    encoded = tokenizer(*zip(*rows), truncation=True, max_length=64, padding=True, return_tensors="pt")
+    encoded = tokenizer(*zip(*rows, strict=True), truncation=True, max_length=64, padding=True, return_tensors="pt")
     labels = torch.tensor(targets)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     generator = torch.Generator().manual_seed(seed)
     model.train()
     for _ in range(350):
         batch = torch.randint(0, len(rows), (64,), generator=generator)
-        loss = model(input_ids=encoded.input_ids[batch], attention_mask=encoded.attention_mask[batch],
-                     labels=labels[batch]).loss
+        loss = model(
+            input_ids=encoded.input_ids[batch], attention_mask=encoded.attention_mask[batch], labels=labels[batch]
+        ).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -199,47 +241,65 @@ def _quantized(folder: Path, source: Path) -> Path:
 
 
 def _datasets_and_references(
-    claims: Sequence[Claim], folders: dict[str, Path], text: _Text,
-    keywords: dict[tuple[str, str | None], list[list[str]]], seed: int, progress: Callable[[str], None],
+    claims: Sequence[Claim],
+    folders: dict[str, Path],
+    text: _Text,
+    keywords: dict[tuple[str, str | None], list[list[str]]],
+    seed: int,
+    progress: Callable[[str], None],
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
     """Each split's rows and labels (by repo, then file path), and every claim's reference scores."""
     datasets: dict[str, dict[str, Any]] = {}
     expected: dict[str, dict[str, dict[str, Any]]] = {}
     for ref in _unique(c.dataset for c in claims):
         on_split = [c for c in claims if c.dataset == ref]
-        names = DATASET_LABELS[(ref.repo, ref.config)]
-        rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
-        text.rng = rng
-        count = ROWS[ref.config]
-        intended = [i % len(names) for i in range(count)]
-        rng.shuffle(intended)
-        rows = [_row(text, on_split[0], keywords[(ref.repo, ref.config)][c]) for c in intended]
-        references: dict[tuple[str, str | None], dict[str, list[Any]]] = {}
-
-        def reference(claim: Claim) -> dict[str, list[Any]]:
-            key = (claim.model.repo, claim.file)
-            if key not in references:
-                progress(f"reference pipeline: {claim.model.repo} {claim.file or ''} on {ref.config}/{ref.split}")
-                references[key] = _reference_scores(folders[claim.model.repo], claim.file, rows, claim)
-            return references[key]
-
-        # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
-        # the share of rows that claim states, so its expected value is the card's own figure.
-        anchor = next(c for c in on_split if c.file is None and c.metric == "accuracy")
-        labels = _labels(reference(anchor)["labels"], names, share=anchor.value, rng=rng)
-        path = f"{ref.config}/{ref.split}-00000-of-00001.parquet"
-        assert fnmatch.fnmatch(path, ref.files), (path, ref.files)
-        datasets.setdefault(ref.repo, {})[path] = {"rows": rows, "labels": labels, "names": names, "ref": ref}
-        for claim in on_split:
-            for backend in claim.backends:
-                if backend not in ("torch", "onnx"):
-                    continue  # other backends bring their own stand-ins
-                scores = _score(claim.metric, reference(claim), labels, names)
-                expected.setdefault(claim.id, {})[backend] = {
-                    "value": sum(scores) / len(scores), "scores": scores,
-                    "reference": f"transformers.pipeline('text-classification'), {claim.file or 'torch fp32'}",
-                }
+        text.rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
+        path, split, references = _split(ref, on_split, folders, text, keywords[(ref.repo, ref.config)], progress)
+        datasets.setdefault(ref.repo, {})[path] = split
+        for claim_id, per_backend in references.items():
+            expected.setdefault(claim_id, {}).update(per_backend)
     return datasets, expected
+
+
+def _split(
+    ref: DatasetRef,
+    claims: Sequence[Claim],
+    folders: dict[str, Path],
+    text: _Text,
+    keywords: list[list[str]],
+    progress: Callable[[str], None],
+) -> tuple[str, dict[str, Any], dict[str, dict[str, dict[str, Any]]]]:
+    names = DATASET_LABELS[(ref.repo, ref.config)]
+    intended = [i % len(names) for i in range(ROWS[ref.config])]
+    text.rng.shuffle(intended)
+    rows = [_row(text, claims[0], keywords[c]) for c in intended]
+    memo: dict[tuple[str, str | None], dict[str, list[Any]]] = {}
+
+    def reference(claim: Claim) -> dict[str, list[Any]]:
+        key = (claim.model.repo, claim.file)
+        if key not in memo:
+            progress(f"reference pipeline: {claim.model.repo} {claim.file or ''} on {ref.config}/{ref.split}")
+            memo[key] = _reference_scores(folders[claim.model.repo], claim.file, rows, claim)
+        return memo[key]
+
+    # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
+    # the share of rows that claim states, so its expected value is the card's own figure.
+    anchor = next(c for c in claims if c.file is None and c.metric == "accuracy")
+    labels = _labels(reference(anchor)["labels"], names, share=anchor.value, rng=text.rng)
+    path = f"{ref.config}/{ref.split}-00000-of-00001.parquet"
+    assert fnmatch.fnmatch(path, ref.files), (path, ref.files)
+    expected: dict[str, dict[str, dict[str, Any]]] = {}
+    for claim in claims:
+        for backend in claim.backends:
+            if backend not in ("torch", "onnx"):
+                continue  # other backends bring their own stand-ins
+            scores = _score(claim.metric, reference(claim), labels, names)
+            expected.setdefault(claim.id, {})[backend] = {
+                "value": sum(scores) / len(scores),
+                "scores": scores,
+                "reference": f"transformers.pipeline('text-classification'), {claim.file or 'torch fp32'}",
+            }
+    return path, {"rows": rows, "labels": labels, "names": names, "ref": ref}, expected
 
 
 def _reference_scores(
@@ -282,8 +342,9 @@ def _score(metric: str, reference: dict[str, list[Any]], labels: Sequence[int], 
     if metric == "accuracy":
         return [float(p.lower() == names[y].lower()) for p, y in zip(reference["labels"], labels, strict=True)]
     if metric == "eval_loss":
-        return [-math.log(max(p[names[y].lower()], 1e-45))
-                for p, y in zip(reference["probabilities"], labels, strict=True)]
+        return [
+            -math.log(max(p[names[y].lower()], 1e-45)) for p, y in zip(reference["probabilities"], labels, strict=True)
+        ]
     raise ValueError(f"the replica has no reference for metric {metric!r}")
 
 
@@ -300,11 +361,13 @@ def _parquet_bytes(split: dict[str, Any]) -> bytes:
 
     ref: DatasetRef = split["ref"]
     columns = {name: [row[i] for row in split["rows"]] for i, name in enumerate(ref.inputs)}
-    features = datasets.Features({
-        **{name: datasets.Value("string") for name in ref.inputs},
-        ref.label: datasets.ClassLabel(names=list(split["names"])),
-        "idx": datasets.Value("int32"),
-    })
+    features = datasets.Features(
+        {
+            **{name: datasets.Value("string") for name in ref.inputs},
+            ref.label: datasets.ClassLabel(names=list(split["names"])),
+            "idx": datasets.Value("int32"),
+        }
+    )
     table = datasets.Dataset.from_dict(
         {**columns, ref.label: split["labels"], "idx": list(range(len(split["labels"])))}, features=features
     )

@@ -19,16 +19,29 @@ def rows(verdicts: Iterable[Verdict], registry: Registry, *, models: Sequence[st
     table: list[dict[str, Any]] = []
     for claim in registry.select(models=models):
         if not claim.checkable:
-            table.append(Verdict(
-                claim_id=claim.id, backend="—", status=NOT_CHECKABLE, metric=claim.metric, claimed=claim.value,
-                reason=claim.reason, model=claim.model.repo, source=claim.source,
-            ).as_dict())
+            table.append(
+                Verdict(
+                    claim_id=claim.id,
+                    backend="—",
+                    status=NOT_CHECKABLE,
+                    metric=claim.metric,
+                    claimed=claim.value,
+                    reason=claim.reason,
+                    model=claim.model.repo,
+                    source=claim.source,
+                ).as_dict()
+            )
             continue
         for backend in claim.backends:
             verdict = latest.get((claim.id, backend)) or Verdict(
-                claim_id=claim.id, backend=backend, status=NOT_RUN, metric=claim.metric, claimed=claim.value,
+                claim_id=claim.id,
+                backend=backend,
+                status=NOT_RUN,
+                metric=claim.metric,
+                claimed=claim.value,
                 reason=f"not selected in this run (suite '{claim.suite}', run it with -m {claim.suite})",
-                model=claim.model.repo, source=claim.source,
+                model=claim.model.repo,
+                source=claim.source,
             )
             table.append(verdict.as_dict())
     return table
@@ -36,8 +49,16 @@ def rows(verdicts: Iterable[Verdict], registry: Registry, *, models: Sequence[st
 
 # A fixed-width text table is all the terminal summary needs; it keeps the plugin free of
 # rendering dependencies.
-COLUMNS = (("claim", "claim_id"), ("backend", "backend"), ("status", "status"), ("metric", "metric"),
-           ("claimed", "claimed"), ("expected", "target"), ("measured", "measured"), ("n", "n"))
+COLUMNS = (
+    ("claim", "claim_id"),
+    ("backend", "backend"),
+    ("status", "status"),
+    ("metric", "metric"),
+    ("claimed", "claimed"),
+    ("expected", "target"),
+    ("measured", "measured"),
+    ("n", "n"),
+)
 
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
@@ -55,7 +76,10 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
 
 def write_json(path: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> None:
     document = {
-        "harness": __version__, "python": platform.python_version(), **about, "claims": list(rows),
+        "harness": __version__,
+        "python": platform.python_version(),
+        **about,
+        "claims": list(rows),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -36,15 +36,22 @@ def model_files(claim: Claim, backend: str) -> tuple[list[str], list[list[str]]]
 
 def resolve_model(claim: Claim, backend: str, location: HubLocation) -> Snapshot:
     patterns, required = model_files(claim, backend)
-    return resolve(claim.model.repo, location=location, revision=claim.model.revision,
-                   patterns=patterns, required=required)
+    return resolve(
+        claim.model.repo, location=location, revision=claim.model.revision, patterns=patterns, required=required
+    )
 
 
 def resolve_dataset(claim: Claim, location: HubLocation) -> Snapshot:
     ref = claim.dataset
     assert ref is not None, "checkable dataset claims always name a dataset"
-    return resolve(ref.repo, location=location, revision=ref.revision, repo_type="dataset",
-                   patterns=[ref.files], required=[[ref.files]])
+    return resolve(
+        ref.repo,
+        location=location,
+        revision=ref.revision,
+        repo_type="dataset",
+        patterns=[ref.files],
+        required=[[ref.files]],
+    )
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
@@ -65,17 +72,26 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     split = read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
     indices = (
         stratified_sample(split.labels, limit=settings.limit, seed=settings.seed)
-        if settings.limit else list(range(len(split)))
+        if settings.limit
+        else list(range(len(split)))
     )
     rows = split.take(indices)
     predictor = load_predictor(
         backend, ModelRequest(folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir)
     )
     common = dict(
-        claim_id=claim.id, backend=backend, metric=claim.metric, claimed=claim.value,
-        tolerance=claim.tolerance.describe(), n=len(rows), n_total=len(split), model=model.repo,
-        model_revision=model.revision, dataset=f"{data.repo} {ref.config or ''}/{ref.split}".replace(" /", "/"),
-        dataset_revision=data.revision, source=claim.source,
+        claim_id=claim.id,
+        backend=backend,
+        metric=claim.metric,
+        claimed=claim.value,
+        tolerance=claim.tolerance.describe(),
+        n=len(rows),
+        n_total=len(split),
+        model=model.repo,
+        model_revision=model.revision,
+        dataset=f"{data.repo} {ref.config or ''}/{ref.split}".replace(" /", "/"),
+        dataset_revision=data.revision,
+        source=claim.source,
         mode="replica" if settings.expectations else "card",
     )
     try:
@@ -89,9 +105,12 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     target = _target(claim, backend, settings, indices)
     passed = claim.tolerance.admits(claimed=target, measured=measured)
     return Verdict(
-        status=PASS if passed else FAIL, target=target, measured=measured,
+        status=PASS if passed else FAIL,
+        target=target,
+        measured=measured,
         notes=(alignment.note, f"{predictor.description}, max_seq_length {max_length}"),
-        seconds=result.seconds, examples_per_second=len(rows) / result.seconds if result.seconds else None,
+        seconds=result.seconds,
+        examples_per_second=len(rows) / result.seconds if result.seconds else None,
         **common,
     )
 

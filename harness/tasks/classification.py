@@ -39,7 +39,8 @@ def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> A
     model_names = [str(id2label[i]) for i in sorted(id2label)]
     if dataset_names is None:
         return Alignment(
-            model_index=tuple(range(len(model_names))), by_name=False,
+            model_index=tuple(range(len(model_names))),
+            by_name=False,
             note="the dataset's label column carries no names: relied on index order",
         )
     if len(model_names) != len(dataset_names):
@@ -49,7 +50,8 @@ def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> A
         )
     if all(_GENERIC.match(name) for name in model_names):
         return Alignment(
-            model_index=tuple(range(len(model_names))), by_name=False,
+            model_index=tuple(range(len(model_names))),
+            by_name=False,
             note="the model's config names its labels LABEL_0..LABEL_n: relied on index order",
         )
     position = {name.lower(): i for i, name in enumerate(model_names)}
@@ -62,7 +64,8 @@ def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> A
     index = tuple(position[name.lower()] for name in dataset_names)
     reordered = index != tuple(range(len(index)))
     return Alignment(
-        model_index=index, by_name=True,
+        model_index=index,
+        by_name=True,
         note="labels matched by name" + (" (the model orders them differently)" if reordered else ""),
     )
 

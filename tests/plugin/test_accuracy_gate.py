@@ -40,17 +40,19 @@ def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy)
     apply_defect(replica_copy, repo=SST2_FP32, defect="swap-labels")
     result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32)
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines([
-        "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD",
-        "*claimed    accuracy = 0.9106   (card: Accuracy of the FP32 base model*",
-        "*expected   0.9106 on the replica stand-in*",
-        "*measured   0.0*",
-        "*tolerance  ±0.005 (two-sided)",
-        "*examples   872",
-        "*backend    torch",
-        f"*model      {SST2_FP32} @ *",
-        "*dataset    nyu-mll/glue sst2/validation @ *",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD",
+            "*claimed    accuracy = 0.9106   (card: Accuracy of the FP32 base model*",
+            "*expected   0.9106 on the replica stand-in*",
+            "*measured   0.0*",
+            "*tolerance  ±0.005 (two-sided)",
+            "*examples   872",
+            "*backend    torch",
+            f"*model      {SST2_FP32} @ *",
+            "*dataset    nyu-mll/glue sst2/validation @ *",
+        ]
+    )
 
 
 def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
@@ -62,34 +64,64 @@ def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
 
 def test_a_damaged_onnx_file_fails_its_claim(run_suite, replica_copy):
     apply_defect(replica_copy, repo=SST2_INT8, defect="damage-weights")
-    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_INT8,
-                       "--harness-backend", "onnx")
+    result = run_suite(
+        "-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_INT8, "--harness-backend", "onnx"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*claim sst2-int8-onnx-accuracy [[]onnx[]] DOES NOT HOLD"])
 
 
 def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, replica_copy):
-    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", MNLI,
-                       "--harness-backend", "torch", "--harness-limit", "200")
+    result = run_suite(
+        "-m",
+        "accuracy",
+        "--harness-hub",
+        str(replica_copy),
+        "--harness-model",
+        MNLI,
+        "--harness-backend",
+        "torch",
+        "--harness-limit",
+        "200",
+    )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200"])
 
 
 def test_missing_artifacts_skip_with_the_fetch_command(run_suite, tmp_path):
     (tmp_path / "empty-hub").mkdir()
-    result = run_suite("-m", "accuracy", "--harness-hub", str(tmp_path / "empty-hub"), "--harness-model", MNLI,
-                       "--harness-backend", "torch", "-rs")
+    result = run_suite(
+        "-m",
+        "accuracy",
+        "--harness-hub",
+        str(tmp_path / "empty-hub"),
+        "--harness-model",
+        MNLI,
+        "--harness-backend",
+        "torch",
+        "-rs",
+    )
     result.assert_outcomes(skipped=2)
-    result.stdout.fnmatch_lines([
-        f"*model {MNLI} at revision main is not available: not in the Hub cache*Fetch it with: hf download {MNLI}*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"*model {MNLI} at revision main is not available: not in the Hub cache*Fetch it with: hf download {MNLI}*",
+        ]
+    )
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_strict_mode_fails_a_missing_artifact(run_suite, tmp_path, monkeypatch, how):
     (tmp_path / "empty-hub").mkdir()
-    args = ["-m", "accuracy", "--harness-hub", str(tmp_path / "empty-hub"), "--harness-model", MNLI,
-            "--harness-backend", "torch"]
+    args = [
+        "-m",
+        "accuracy",
+        "--harness-hub",
+        str(tmp_path / "empty-hub"),
+        "--harness-model",
+        MNLI,
+        "--harness-backend",
+        "torch",
+    ]
     if how == "option":
         args.append("--harness-strict")
     else:
@@ -100,16 +132,27 @@ def test_strict_mode_fails_a_missing_artifact(run_suite, tmp_path, monkeypatch, 
 
 
 def test_strict_mode_fails_a_missing_backend(run_suite, replica_copy):
-    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-backend", "inc",
-                       "--harness-strict")
+    result = run_suite(
+        "-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-backend", "inc", "--harness-strict"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*strict mode*backend 'inc'*"])
 
 
 def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_path):
     target = tmp_path / "out" / "verdicts.json"
-    run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32,
-              "--harness-backend", "torch", "--harness-json", str(target)).assert_outcomes(passed=1)
+    run_suite(
+        "-m",
+        "accuracy",
+        "--harness-hub",
+        str(replica_copy),
+        "--harness-model",
+        SST2_FP32,
+        "--harness-backend",
+        "torch",
+        "--harness-json",
+        str(target),
+    ).assert_outcomes(passed=1)
     document = json.loads(target.read_text())
     by_key = {(row["claim_id"], row["backend"]): row for row in document["claims"]}
     passed = by_key[("sst2-fp32-accuracy", "torch")]
@@ -121,10 +164,16 @@ def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--harness-hub", "/no/such/dir"], "*--harness-hub*'/no/such/dir' is neither 'hub', 'replica' nor an existing directory*"),
+        (
+            ["--harness-hub", "/no/such/dir"],
+            "*--harness-hub*'/no/such/dir' is neither 'hub', 'replica' nor an existing directory*",
+        ),
         (["--harness-limit", "0"], "*--harness-limit*expected a positive whole number of examples, found '0'*"),
         (["--harness-backend", "tensorflow"], "*--harness-backend*invalid choice: 'tensorflow'*"),
-        (["--harness-model", "typeform/distilbert-mnli"], "*no card claims anything about model*Did you mean 'typeform/distilbert-base-uncased-mnli'?*"),
+        (
+            ["--harness-model", "typeform/distilbert-mnli"],
+            "*no card claims anything about model*Did you mean 'typeform/distilbert-base-uncased-mnli'?*",
+        ),
     ],
 )
 def test_bad_option_values_are_refused_before_anything_runs(run_suite, args, message):
@@ -135,7 +184,8 @@ def test_bad_option_values_are_refused_before_anything_runs(run_suite, args, mes
 
 def test_importing_the_harness_leaves_torch_and_onnxruntime_unloaded(pytester):
     result = pytester.run(
-        sys.executable, "-c",
+        sys.executable,
+        "-c",
         "import sys, harness, harness.plugin, harness.registry, harness.report, harness.locations;"
         "heavy = [m for m in ('torch', 'onnxruntime', 'transformers') if m in sys.modules];"
         "print('heavy:', heavy); sys.exit(1 if heavy else 0)",

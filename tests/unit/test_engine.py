@@ -10,8 +10,11 @@ from harness.engine import Encoded, batches, run
 
 
 @settings(max_examples=80, deadline=None)
-@given(lengths=st.lists(st.integers(1, 128), min_size=1, max_size=200),
-       max_tokens=st.integers(128, 4096), max_rows=st.integers(1, 64))
+@given(
+    lengths=st.lists(st.integers(1, 128), min_size=1, max_size=200),
+    max_tokens=st.integers(128, 4096),
+    max_rows=st.integers(1, 64),
+)
 def test_batches_partition_and_fit_the_budget(lengths, max_tokens, max_rows):
     groups = batches(lengths, max_tokens=max_tokens, max_rows=max_rows)
     assert sorted(i for g in groups for i in g) == list(range(len(lengths)))

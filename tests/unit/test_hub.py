@@ -24,9 +24,21 @@ def test_missing_file_in_a_cached_snapshot_is_named(tmp_path):
     (storage / "refs").mkdir()
     (storage / "refs" / "main").write_text(revision)
     location = HubLocation(cache_dir=tmp_path / "hub", offline=True, label="a cache")
-    found = resolve("org/data", location=location, revision=None, patterns=["cfg/train-*.parquet"],
-                    required=[["cfg/train-*.parquet"]], repo_type="dataset")
+    found = resolve(
+        "org/data",
+        location=location,
+        revision=None,
+        patterns=["cfg/train-*.parquet"],
+        required=[["cfg/train-*.parquet"]],
+        repo_type="dataset",
+    )
     assert found.revision == revision
     with pytest.raises(ArtifactMissing, match="has no file matching cfg/validation-\\*.parquet.*--repo-type dataset"):
-        resolve("org/data", location=location, revision=None, patterns=["cfg/validation-*.parquet"],
-                required=[["cfg/validation-*.parquet"]], repo_type="dataset")
+        resolve(
+            "org/data",
+            location=location,
+            revision=None,
+            patterns=["cfg/validation-*.parquet"],
+            required=[["cfg/validation-*.parquet"]],
+            repo_type="dataset",
+        )

@@ -13,13 +13,27 @@ VALID = {
     "card": "example",
     "models": {"m": {"repo": "org/model"}},
     "datasets": {
-        "d": {"repo": "org/data", "split": "validation", "files": "x/validation-*.parquet",
-              "inputs": ["sentence"], "label": "label"},
+        "d": {
+            "repo": "org/data",
+            "split": "validation",
+            "files": "x/validation-*.parquet",
+            "inputs": ["sentence"],
+            "label": "label",
+        },
     },
-    "claims": [{
-        "id": "example-accuracy", "model": "m", "dataset": "d", "task": "text-classification",
-        "metric": "accuracy", "value": 0.9, "tolerance": 0.01, "backends": ["torch"], "source": "the card says 0.9",
-    }],
+    "claims": [
+        {
+            "id": "example-accuracy",
+            "model": "m",
+            "dataset": "d",
+            "task": "text-classification",
+            "metric": "accuracy",
+            "value": 0.9,
+            "tolerance": 0.01,
+            "backends": ["torch"],
+            "source": "the card says 0.9",
+        }
+    ],
 }
 
 
@@ -77,17 +91,33 @@ def test_a_valid_card_loads(tmp_path):
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
-        pytest.param(changed(tolerence=0.01), ["'claims[example-accuracy].tolerence'", "unknown key", "Did you mean 'tolerance'"], id="unknown-key"),
-        pytest.param(changed(source=None), ["claims[example-accuracy].source", "required key is missing"], id="missing-field"),
-        pytest.param(changed(metric="f1"), ["'f1' is not allowed", "Allowed: accuracy"], id="metric-task-cannot-produce"),
-        pytest.param(changed(tolerance=-0.01), ["tolerance", "must be zero or positive", "-0.01"], id="negative-tolerance"),
-        pytest.param(changed(backends=["tensorflow"]), ["'tensorflow' is not allowed", "torch, onnx, inc"], id="unknown-backend"),
+        pytest.param(
+            changed(tolerence=0.01),
+            ["'claims[example-accuracy].tolerence'", "unknown key", "Did you mean 'tolerance'"],
+            id="unknown-key",
+        ),
+        pytest.param(
+            changed(source=None), ["claims[example-accuracy].source", "required key is missing"], id="missing-field"
+        ),
+        pytest.param(
+            changed(metric="f1"), ["'f1' is not allowed", "Allowed: accuracy"], id="metric-task-cannot-produce"
+        ),
+        pytest.param(
+            changed(tolerance=-0.01), ["tolerance", "must be zero or positive", "-0.01"], id="negative-tolerance"
+        ),
+        pytest.param(
+            changed(backends=["tensorflow"]), ["'tensorflow' is not allowed", "torch, onnx, inc"], id="unknown-backend"
+        ),
         pytest.param(changed(model="nope"), ["'nope' is not one of this card's models (m)"], id="unknown-model"),
         pytest.param(changed(dataset="nope"), ["'nope' is not one of this card's datasets (d)"], id="unknown-dataset"),
         pytest.param(changed(value="high"), ["value", "expected a finite number", "'high'"], id="value-not-a-number"),
         pytest.param(changed(bound="sideways"), ["bound", "'sideways' is not allowed", "at-least"], id="unknown-bound"),
-        pytest.param(changed(metric="speedup"), ["cannot measure 'speedup'", "checkable: false"], id="uncheckable-metric"),
-        pytest.param(changed(checkable=False), ["reason", "expected a non-empty string"], id="uncheckable-without-reason"),
+        pytest.param(
+            changed(metric="speedup"), ["cannot measure 'speedup'", "checkable: false"], id="uncheckable-metric"
+        ),
+        pytest.param(
+            changed(checkable=False), ["reason", "expected a non-empty string"], id="uncheckable-without-reason"
+        ),
     ],
 )
 def test_bad_claims_are_refused_with_file_key_and_fix(tmp_path, document, expected):
@@ -127,8 +157,14 @@ def test_unknown_model_selection_suggests_the_closest():
 
 @pytest.mark.parametrize(
     ("bound", "measured", "admitted"),
-    [("two-sided", 0.95, False), ("at-least", 0.95, True), ("at-least", 0.88, False),
-     ("at-most", 0.85, True), ("at-most", 0.92, False), ("two-sided", 0.899, True)],
+    [
+        ("two-sided", 0.95, False),
+        ("at-least", 0.95, True),
+        ("at-least", 0.88, False),
+        ("at-most", 0.85, True),
+        ("at-most", 0.92, False),
+        ("two-sided", 0.899, True),
+    ],
 )
 def test_one_sided_tolerances(tmp_path, bound, measured, admitted):
     (claim,) = load_card(write(tmp_path, changed(bound=bound)))

@@ -22,10 +22,18 @@ def read_rows(replica_root, repo, pattern):
 @pytest.mark.parametrize(
     ("claim_id", "model", "pattern", "columns"),
     [
-        ("sst2-fp32-accuracy", "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-         "sst2/validation-*.parquet", ["sentence"]),
-        ("mnli-matched-accuracy", "typeform/distilbert-base-uncased-mnli",
-         "mnli/validation_matched-*.parquet", ["premise", "hypothesis"]),
+        (
+            "sst2-fp32-accuracy",
+            "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+            "sst2/validation-*.parquet",
+            ["sentence"],
+        ),
+        (
+            "mnli-matched-accuracy",
+            "typeform/distilbert-base-uncased-mnli",
+            "mnli/validation_matched-*.parquet",
+            ["premise", "hypothesis"],
+        ),
     ],
 )
 def test_expected_value_is_what_the_plain_pipeline_measures(replica_root, claim_id, model, pattern, columns):
@@ -35,13 +43,18 @@ def test_expected_value_is_what_the_plain_pipeline_measures(replica_root, claim_
     rows, names = read_rows(replica_root, "nyu-mll/glue", pattern)
     kwargs = {"cache_dir": str(replica_root / "hub"), "local_files_only": True}
     classify = pipeline(
-        "text-classification", device="cpu",
+        "text-classification",
+        device="cpu",
         model=AutoModelForSequenceClassification.from_pretrained(model, **kwargs),
         tokenizer=AutoTokenizer.from_pretrained(model, **kwargs),
     )
     correct = 0
     for i, label in enumerate(rows["label"]):
-        query = rows[columns[0]][i] if len(columns) == 1 else {"text": rows[columns[0]][i], "text_pair": rows[columns[1]][i]}
+        query = (
+            rows[columns[0]][i]
+            if len(columns) == 1
+            else {"text": rows[columns[0]][i], "text_pair": rows[columns[1]][i]}
+        )
         predicted = classify(query, top_k=1, truncation=True, max_length=128)[0]["label"]
         correct += predicted.lower() == names[label]
     measured = correct / len(rows["label"])
