@@ -45,13 +45,15 @@ def _claims(args: argparse.Namespace) -> int:
         print(json.dumps([_claim_row(c) for c in selected], indent=2))
         return 0
     header = ("claim", "model", "metric", "value", "tolerance", "backends", "dataset")
-    rows = [header] + [tuple(str(v) for v in _claim_row(c).values())[: len(header)] for c in selected]
+    rows = [header] + [tuple("—" if v is None else str(v) for v in _claim_row(c).values())[: len(header)] for c in selected]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     unchecked = [c for c in selected if not c.checkable]
-    for claim in unchecked:
-        print(f"\nnot checkable: {claim.id}: {claim.reason}")
+    if unchecked:
+        print("\nnot checkable:")
+        for claim in unchecked:
+            print(f"  {claim.id}: {claim.reason}")
     return 0
 
 
@@ -78,7 +80,7 @@ def _replica(args: argparse.Namespace) -> int:
     if args.out.exists() and any(args.out.iterdir()):
         if not args.force:
             raise FileExistsError(
-                f"{args.out} exists and is not empty; pass --force to replace it, or pick another --out"
+                f"{args.out} exists and is not empty; pass --force to replace it, or choose another --out"
             )
         shutil.rmtree(args.out)
     # Build (or reuse) the cached healthy replica, then copy it: a defect never touches the cache.

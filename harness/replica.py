@@ -359,6 +359,7 @@ def _unique(items: Iterable[Any]) -> list[Any]:
 def _parquet_bytes(split: dict[str, Any]) -> bytes:
     import datasets
 
+    datasets.disable_progress_bars()
     ref: DatasetRef = split["ref"]
     columns = {name: [row[i] for row in split["rows"]] for i, name in enumerate(ref.inputs)}
     features = datasets.Features(

@@ -1,0 +1,56 @@
+"""The command line: the claims table, and a replica command that never overwrites by surprise."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.cli import main
+from harness.registry import load_registry
+
+
+def test_claims_lists_every_claim_and_why_some_cannot_be_checked(capsys):
+    assert main(["claims"]) == 0
+    out = capsys.readouterr().out
+    for claim in load_registry().claims:
+        assert claim.id in out
+    assert "not checkable:\n  bert-large-sparse-90-squad-f1: Measured on a descendant" in out
+
+
+def test_claims_json_filters_by_model(capsys):
+    assert main(["claims", "--json", "--model", "typeform/distilbert-base-uncased-mnli"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["id"] for row in rows] == ["mnli-matched-accuracy", "mnli-mismatched-accuracy"]
+
+
+def test_replica_refuses_to_replace_a_folder_that_has_files(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["replica", "--out", str(tmp_path)]) == 2
+    assert "exists and is not empty; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_defect_needs_its_model(tmp_path, capsys):
+    assert main(["replica", "--out", str(tmp_path / "r"), "--defect", "swap-labels"]) == 2
+    assert "--defect and --defect-model go together" in capsys.readouterr().err
+
+
+def test_replica_writes_a_broken_copy_and_leaves_the_cache_intact(tmp_path, capsys, monkeypatch, replica_root):
+    monkeypatch.setenv("HARNESS_CACHE", str(replica_root.parent))
+    repo = "typeform/distilbert-base-uncased-mnli"
+    assert main(["replica", "--out", str(tmp_path / "r"), "--defect", "swap-labels", "--defect-model", repo]) == 0
+    assert "swap-labels: changed" in capsys.readouterr().out
+    storage = "hub/models--typeform--distilbert-base-uncased-mnli"
+    revision = (replica_root / storage / "refs" / "main").read_text()
+    broken = json.loads((tmp_path / "r" / storage / "snapshots" / revision / "config.json").read_text())
+    healthy = json.loads((replica_root / storage / "snapshots" / revision / "config.json").read_text())
+    assert broken["id2label"] == {k: v for k, v in zip(healthy["id2label"], reversed(healthy["id2label"].values()))}
+    assert broken != healthy
+
+
+@pytest.mark.parametrize("argv", [["replica"], ["nonsense"]])
+def test_usage_errors_exit_2(argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
