@@ -45,7 +45,9 @@ def _claims(args: argparse.Namespace) -> int:
         print(json.dumps([_claim_row(c) for c in selected], indent=2))
         return 0
     header = ("claim", "model", "metric", "value", "tolerance", "backends", "dataset")
-    rows = [header] + [tuple("—" if v is None else str(v) for v in _claim_row(c).values())[: len(header)] for c in selected]
+    rows = [header] + [
+        tuple("—" if v is None else str(v) for v in _claim_row(c).values())[: len(header)] for c in selected
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

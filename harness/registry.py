@@ -329,8 +329,28 @@ def _claim(
         raise where.fail(_join(key, "checkable"), f"expected true or false, found {checkable!r}.")
     allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | UNCHECKABLE_METRICS)
     metric = where.choice(raw, "metric", allowed_metrics, key)
+    common = dict(
+        id=claim_id,
+        card=card_name,
+        card_file=str(where.path),
+        model=model,
+        task=task,
+        metric=metric,
+        file=raw.get("file"),
+        source=where.text(raw, "source", key),
+    )
     if not checkable:
-        return _uncheckable(where, key, raw, claim_id, card_name, model, task, metric)
+        value = raw.get("value")
+        return Claim(
+            **common,
+            dataset=None,
+            value=None if value is None else _number(where, raw, "value", key),
+            tolerance=None,
+            backends=(),
+            max_seq_length=None,
+            checkable=False,
+            reason=where.text(raw, "reason", key),
+        )
     if metric in UNCHECKABLE_METRICS:
         raise where.fail(
             _join(key, "checkable"),
@@ -339,67 +359,35 @@ def _claim(
     for name in ("value", "tolerance", "backends"):
         if raw.get(name) is None:
             raise where.fail(_join(key, name), "required key is missing for a checkable claim; add it.")
-    dataset = None
-    if metric not in ARTIFACT_METRICS:
-        if raw.get("dataset") not in datasets:
-            raise where.fail(
-                _join(key, "dataset"),
-                f"{raw.get('dataset')!r} is not one of this card's datasets ({', '.join(datasets) or 'none'}).",
-            )
-        dataset = datasets[raw["dataset"]]
-        if task == "text-pair-classification" and len(dataset.inputs) != 2:
-            raise where.fail(_join(key, "task"), "a pair task needs a dataset with two input columns.")
     return Claim(
-        id=claim_id,
-        card=card_name,
-        card_file=str(where.path),
-        model=model,
-        dataset=dataset,
-        task=task,
-        metric=metric,
+        **common,
+        dataset=_claim_dataset(where, key, raw, task, metric, datasets),
         value=_number(where, raw, "value", key),
         tolerance=Tolerance(
             amount=_tolerance(where, raw, key),
             bound=where.choice({"bound": raw.get("bound", "two-sided")}, "bound", BOUNDS, key),
         ),
         backends=_backends(where, raw, key),
-        file=raw.get("file"),
         max_seq_length=where.positive_int(raw, "max_seq_length", key),
-        source=where.text(raw, "source", key),
         checkable=True,
         reason=None,
     )
 
 
-def _uncheckable(
-    where: _Where,
-    key: str,
-    raw: Mapping[str, Any],
-    claim_id: str,
-    card_name: str,
-    model: ModelRef,
-    task: str,
-    metric: str,
-) -> Claim:
-    reason = where.text(raw, "reason", key)
-    value = raw.get("value")
-    return Claim(
-        id=claim_id,
-        card=card_name,
-        card_file=str(where.path),
-        model=model,
-        dataset=None,
-        task=task,
-        metric=metric,
-        value=None if value is None else _number(where, raw, "value", key),
-        tolerance=None,
-        backends=(),
-        file=raw.get("file"),
-        max_seq_length=None,
-        source=where.text(raw, "source", key),
-        checkable=False,
-        reason=reason,
-    )
+def _claim_dataset(
+    where: _Where, key: str, raw: Mapping[str, Any], task: str, metric: str, datasets: Mapping[str, DatasetRef]
+) -> DatasetRef | None:
+    if metric in ARTIFACT_METRICS:
+        return None
+    if raw.get("dataset") not in datasets:
+        raise where.fail(
+            _join(key, "dataset"),
+            f"{raw.get('dataset')!r} is not one of this card's datasets ({', '.join(datasets) or 'none'}).",
+        )
+    dataset = datasets[raw["dataset"]]
+    if task == "text-pair-classification" and len(dataset.inputs) != 2:
+        raise where.fail(_join(key, "task"), "a pair task needs a dataset with two input columns.")
+    return dataset
 
 
 def _number(where: _Where, raw: Mapping[str, Any], name: str, key: str) -> float:

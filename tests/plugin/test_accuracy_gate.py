@@ -88,45 +88,29 @@ def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, re
     result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200"])
 
 
-def test_missing_artifacts_skip_with_the_fetch_command(run_suite, tmp_path):
+@pytest.fixture
+def missing_mnli(tmp_path) -> list[str]:
+    """Arguments that ask for the MNLI claims on torch from a Hub cache that holds nothing."""
     (tmp_path / "empty-hub").mkdir()
-    result = run_suite(
-        "-m",
-        "accuracy",
-        "--harness-hub",
-        str(tmp_path / "empty-hub"),
-        "--harness-model",
-        MNLI,
-        "--harness-backend",
-        "torch",
-        "-rs",
-    )
+    return ["-m", "accuracy", "--harness-hub", str(tmp_path / "empty-hub"), "--harness-model", MNLI,
+            "--harness-backend", "torch"]  # fmt: skip
+
+
+def test_missing_artifacts_skip_with_the_fetch_command(run_suite, missing_mnli):
+    result = run_suite(*missing_mnli, "-rs")
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(
-        [
-            f"*model {MNLI} at revision main is not available: not in the Hub cache*Fetch it with: hf download {MNLI}*",
-        ]
+        [f"*model {MNLI} at revision main is not available: not in the Hub cache*Fetch it with: hf download {MNLI}*"]
     )
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])
-def test_strict_mode_fails_a_missing_artifact(run_suite, tmp_path, monkeypatch, how):
-    (tmp_path / "empty-hub").mkdir()
-    args = [
-        "-m",
-        "accuracy",
-        "--harness-hub",
-        str(tmp_path / "empty-hub"),
-        "--harness-model",
-        MNLI,
-        "--harness-backend",
-        "torch",
-    ]
+def test_strict_mode_fails_a_missing_artifact(run_suite, missing_mnli, monkeypatch, how):
     if how == "option":
-        args.append("--harness-strict")
+        missing_mnli.append("--harness-strict")
     else:
         monkeypatch.setenv("HARNESS_STRICT", "1")
-    result = run_suite(*args)
+    result = run_suite(*missing_mnli)
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([f"*strict mode: a claim that cannot be checked fails: model {MNLI}*not available*"])
 

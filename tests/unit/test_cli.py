@@ -45,7 +45,8 @@ def test_replica_writes_a_broken_copy_and_leaves_the_cache_intact(tmp_path, caps
     revision = (replica_root / storage / "refs" / "main").read_text()
     broken = json.loads((tmp_path / "r" / storage / "snapshots" / revision / "config.json").read_text())
     healthy = json.loads((replica_root / storage / "snapshots" / revision / "config.json").read_text())
-    assert broken["id2label"] == {k: v for k, v in zip(healthy["id2label"], reversed(healthy["id2label"].values()))}
+    reversed_names = list(healthy["id2label"].values())[::-1]
+    assert broken["id2label"] == dict(zip(healthy["id2label"], reversed_names, strict=True))
     assert broken != healthy
 
 
