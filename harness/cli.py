@@ -100,6 +100,8 @@ def _demo(args: argparse.Namespace) -> int:
     if not suite.is_dir():
         raise FileNotFoundError(f"run `harness demo` from the root of a harness checkout ({suite} is not here)")
     results = args.out / "verdicts.json"
+    if results.exists() and not _written_by_harness(results):
+        raise FileExistsError(f"{results} exists and was not written by harness; choose another --out")
     command = [
         sys.executable,
         "-m",
@@ -117,6 +119,14 @@ def _demo(args: argparse.Namespace) -> int:
     ]
     print("$ " + " ".join(command), flush=True)
     return subprocess.call(command)
+
+
+def _written_by_harness(path: Path) -> bool:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and "harness" in document and "claims" in document
 
 
 def _defects() -> list[str]:

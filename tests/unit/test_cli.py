@@ -31,6 +31,16 @@ def test_replica_refuses_to_replace_a_folder_that_has_files(tmp_path, capsys):
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_demo_keeps_a_results_file_it_did_not_write(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests" / "accuracy").mkdir(parents=True)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "verdicts.json").write_text("my own notes")
+    assert main(["demo"]) == 2
+    assert "was not written by harness" in capsys.readouterr().err
+    assert (tmp_path / "results" / "verdicts.json").read_text() == "my own notes"
+
+
 def test_a_defect_needs_its_model(tmp_path, capsys):
     assert main(["replica", "--out", str(tmp_path / "r"), "--defect", "swap-labels"]) == 2
     assert "--defect and --defect-model go together" in capsys.readouterr().err
