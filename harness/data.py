@@ -103,3 +103,10 @@ def _largest_remainder(sizes: Sequence[int], total: int) -> list[int]:
 
 def _hashable(value: Any) -> Any:
     return repr(value) if isinstance(value, (dict, list)) else value
+
+
+def random_sample(count: int, *, limit: int, seed: int) -> list[int]:
+    """Pick ``limit`` of ``count`` row indices uniformly, reproducibly for a seed, in ascending order."""
+    if limit >= count:
+        return list(range(count))
+    return sorted(np.random.default_rng(seed).choice(count, size=limit, replace=False).tolist())

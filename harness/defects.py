@@ -10,7 +10,9 @@ import numpy as np
 DEFECTS = {
     "swap-labels": "reverse the order of id2label / label2id in config.json, keeping the weights",
     "damage-weights": "shuffle the entries of every weight tensor (safetensors and .onnx), keeping shapes",
+    "damage-head": "shuffle only the task head's weights (classifier / qa_outputs) in model.safetensors",
 }
+HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
 
 def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[Path]:
@@ -21,10 +23,13 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     if defect == "swap-labels":
         return [_swap_labels(snapshot / "config.json")]
     rng = np.random.default_rng(seed)
-    changed = [_shuffle_safetensors(p, rng) for p in snapshot.glob("*.safetensors")]
-    changed += [_shuffle_onnx(p, rng) for p in snapshot.glob("*.onnx")]
+    if defect == "damage-head":
+        changed = [_shuffle_safetensors(p, rng, only=HEADS) for p in snapshot.glob("*.safetensors")]
+    else:
+        changed = [_shuffle_safetensors(p, rng) for p in snapshot.glob("*.safetensors")]
+        changed += [_shuffle_onnx(p, rng) for p in snapshot.glob("*.onnx")]
     if not changed:
-        raise FileNotFoundError(f"{snapshot}: no .safetensors or .onnx weights to damage")
+        raise FileNotFoundError(f"{snapshot}: no weights that {defect!r} applies to")
     return changed
 
 
@@ -51,10 +56,12 @@ def _swap_labels(path: Path) -> Path:
     return _replace(path, json.dumps(config, indent=2).encode())
 
 
-def _shuffle_safetensors(path: Path, rng: np.random.Generator) -> Path:
+def _shuffle_safetensors(path: Path, rng: np.random.Generator, only: tuple[str, ...] = ("",)) -> Path:
     from safetensors.numpy import load_file, save
 
-    tensors = {name: _shuffled(array, rng) for name, array in load_file(path).items()}
+    tensors = {
+        name: _shuffled(array, rng) if name.startswith(only) else array for name, array in load_file(path).items()
+    }
     return _replace(path, save(tensors, metadata={"format": "pt"}))
 
 

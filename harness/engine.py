@@ -23,7 +23,9 @@ class Encoded:
 
 @dataclass(frozen=True, kw_only=True)
 class RunResult:
-    outputs: tuple[np.ndarray, ...]  # one array per model output (one row per feature), in input order
+    # One entry per model output, rows in the features' order: an array, or (per-token outputs) a
+    # list of one array per feature.
+    outputs: tuple[np.ndarray | list[np.ndarray], ...]
     seconds: float
 
     @property
@@ -47,19 +49,32 @@ def batches(lengths: Sequence[int], *, max_tokens: int, max_rows: int) -> list[l
     return groups
 
 
-def run(predictor: Predictor, features: Encoded, *, max_tokens: int = 8192, max_rows: int = 128) -> RunResult:
+def run(
+    predictor: Predictor,
+    features: Encoded,
+    *,
+    max_tokens: int = 8192,
+    max_rows: int = 128,
+    per_token: bool = False,
+) -> RunResult:
+    """Outputs in the features' order; with ``per_token`` each row is cut back to its own length."""
     lengths = [len(ids) for ids in features.input_ids]
-    collected: list[np.ndarray] | None = None
+    collected: list = []
     start = time.perf_counter()
     for group in batches(lengths, max_tokens=max_tokens, max_rows=max_rows):
         outputs = predictor.logits(_pad(features, group))
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
-        if collected is None:
-            collected = [np.empty((len(features), *o.shape[1:]), dtype=o.dtype) for o in outputs]
+        if not collected:
+            collected = [[None] * len(features) if per_token else np.empty((len(features), *o.shape[1:]), o.dtype)
+                         for o in outputs]  # fmt: skip
         for target, output in zip(collected, outputs, strict=True):
-            target[group] = output
+            if per_token:
+                for row, index in enumerate(group):
+                    target[index] = output[row, : lengths[index]]
+            else:
+                target[group] = output
     seconds = time.perf_counter() - start
-    return RunResult(outputs=tuple(collected or ()), seconds=seconds)
+    return RunResult(outputs=tuple(collected), seconds=seconds)
 
 
 def _pad(features: Encoded, group: Sequence[int]) -> dict[str, np.ndarray]:

@@ -38,7 +38,9 @@ SUITE_OF_METRIC = {
 _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
 _MODEL_KEYS = {"repo", "revision", "formerly", "architecture"}
 _DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
+_QA_KEYS = {"doc_stride", "max_query_length", "n_best", "max_answer_length"}
 _CLAIM_KEYS = {
+    "qa",
     "id",
     "model",
     "dataset",
@@ -100,6 +102,16 @@ class Tolerance:
 
 
 @dataclass(frozen=True, kw_only=True)
+class QASettings:
+    """How extractive QA windows contexts and picks answers (BERT's SQuAD defaults)."""
+
+    doc_stride: int = 128
+    max_query_length: int = 64
+    n_best: int = 20
+    max_answer_length: int = 30
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
     id: str
     card: str
@@ -116,6 +128,7 @@ class Claim:
     source: str
     checkable: bool
     reason: str | None
+    qa: QASettings | None = None
 
     @property
     def suite(self) -> str:
@@ -371,7 +384,17 @@ def _claim(
         max_seq_length=where.positive_int(raw, "max_seq_length", key),
         checkable=True,
         reason=None,
+        qa=_qa_settings(where, key, raw, task),
     )
+
+
+def _qa_settings(where: _Where, key: str, raw: Mapping[str, Any], task: str) -> QASettings | None:
+    if task != "question-answering":
+        if "qa" in raw:
+            raise where.fail(_join(key, "qa"), f"only question-answering claims take QA settings; this is {task}.")
+        return None
+    values = where.mapping(raw.get("qa") or {}, _join(key, "qa"), _QA_KEYS)
+    return QASettings(**{name: where.positive_int(values, name, _join(key, "qa")) for name in values})
 
 
 def _claim_dataset(

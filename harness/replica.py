@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import __version__
+from harness import __version__, replica_qa
 from harness.expected import write_manifest
 from harness.registry import Claim, DatasetRef, Registry
+from harness.replica_qa import EXTRA_WORDS
 
 REPLICA_FORMAT = 1
 
@@ -138,6 +139,14 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
                 progress(f"quantizing stand-in {repo}")
                 folders[repo] = _quantized(scratch / repo, folders[source])
         datasets, expected = _datasets_and_references(claims, folders, text, keywords, seed, progress)
+        qa_claims = [c for c in registry.select(checkable=True) if c.task == "question-answering" and c.dataset]
+        for repo in sorted({c.model.repo for c in qa_claims}):
+            progress(f"training stand-in {repo}")
+            folders[repo] = replica_qa.train_model(scratch / repo, vocab, text.words, seed)
+        qa_datasets, qa_expected = replica_qa.splits_and_references(qa_claims, folders, text.words, seed, progress)
+        for repo, files in qa_datasets.items():
+            datasets.setdefault(repo, {}).update(files)
+        expected.update(qa_expected)
         revisions = {repo: _write_repo(hub, "model", repo, folder) for repo, folder in folders.items()}
         for repo, files in datasets.items():
             _write_repo(hub, "dataset", repo, files)
@@ -149,7 +158,8 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
             "harness": __version__,
             "seed": seed,
             "models": revisions,
-            "reference": "transformers.pipeline, one example at a time; metric computed per example",
+            "reference": "transformers.pipeline, one example at a time; metric computed per example "
+            "(classification: by label name; question answering: transformers' squad_metrics)",
         },
     )
     return BuildReport(
@@ -168,7 +178,7 @@ def _write_tokenizer(folder: Path, words: Sequence[str]) -> Path:
 
     folder.mkdir(parents=True)
     letters = list(string.ascii_lowercase + string.digits + string.punctuation)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters, *("##" + c for c in letters), *words]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *letters, *("##" + c for c in letters), *words, *EXTRA_WORDS]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     tokenizer = DistilBertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=True, model_max_length=512)
     tokenizer.save_pretrained(folder)
@@ -211,7 +221,9 @@ def _train_model(
         batch = torch.randint(0, len(rows), (64,), generator=generator)
         mask = encoded.attention_mask[batch]
         width = int(mask.sum(dim=1).max())  # trim the batch to its longest row
-        loss = model(input_ids=encoded.input_ids[batch, :width], attention_mask=mask[:, :width], labels=labels[batch]).loss
+        loss = model(
+            input_ids=encoded.input_ids[batch, :width], attention_mask=mask[:, :width], labels=labels[batch]
+        ).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -300,7 +312,7 @@ def _split(
                 "scores": scores,
                 "reference": f"transformers.pipeline('text-classification'), {claim.file or 'torch fp32'}",
             }
-    return path, {"rows": rows, "labels": labels, "names": names, "ref": ref}, expected
+    return path, _classification_table(ref, rows, labels, names), expected
 
 
 def _reference_scores(
@@ -358,25 +370,29 @@ def _unique(items: Iterable[Any]) -> list[Any]:
 
 
 def _parquet_bytes(split: dict[str, Any]) -> bytes:
+    """Write a split's columns with its ``datasets`` features, which parquet keeps as metadata."""
     import datasets
 
     datasets.disable_progress_bars()
-    ref: DatasetRef = split["ref"]
-    columns = {name: [row[i] for row in split["rows"]] for i, name in enumerate(ref.inputs)}
-    features = datasets.Features(
-        {
-            **{name: datasets.Value("string") for name in ref.inputs},
-            ref.label: datasets.ClassLabel(names=list(split["names"])),
-            "idx": datasets.Value("int32"),
-        }
-    )
-    table = datasets.Dataset.from_dict(
-        {**columns, ref.label: split["labels"], "idx": list(range(len(split["labels"])))}, features=features
-    )
+    table = datasets.Dataset.from_dict(split["columns"], features=datasets.Features(split["features"]))
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "split.parquet"
         table.to_parquet(str(target))
         return target.read_bytes()
+
+
+def _classification_table(ref: DatasetRef, rows, labels: list[int], names: list[str]) -> dict[str, Any]:
+    import datasets
+
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(ref.inputs)}
+    return {
+        "columns": {**columns, ref.label: labels, "idx": list(range(len(labels)))},
+        "features": {
+            **{name: datasets.Value("string") for name in ref.inputs},
+            ref.label: datasets.ClassLabel(names=list(names)),
+            "idx": datasets.Value("int32"),
+        },
+    }
 
 
 def _write_repo(hub: Path, repo_type: str, repo: str, content: Path | dict[str, Any]) -> str:

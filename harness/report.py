@@ -49,23 +49,24 @@ def rows(verdicts: Iterable[Verdict], registry: Registry, *, models: Sequence[st
 
 # A fixed-width text table is all the terminal summary needs; it keeps the plugin free of
 # rendering dependencies.
-COLUMNS = (
-    ("claim", "claim_id"),
-    ("backend", "backend"),
-    ("status", "status"),
-    ("metric", "metric"),
-    ("claimed", "claimed"),
-    ("expected", "target"),
-    ("measured", "measured"),
-    ("n", "n"),
+COLUMNS = (  # title, key, format of a number
+    ("claim", "claim_id", ""),
+    ("backend", "backend", ""),
+    ("status", "status", ""),
+    ("metric", "metric", ""),
+    ("claimed", "claimed", ".4f"),
+    ("expected", "target", ".4f"),
+    ("measured", "measured", ".4f"),
+    ("n", "n", ""),
+    ("features/s", "features_per_second", ".0f"),
 )
 
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
-    cells = [[_cell(row[key]) for _, key in COLUMNS] for row in rows]
-    header = [title for title, _ in COLUMNS]
+    cells = [[_cell(row[key], spec) for _, key, spec in COLUMNS] for row in rows]
+    header = [title for title, _, _ in COLUMNS]
     widths = [max(len(r[i]) for r in [header, *cells]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     counts: dict[str, int] = {}
     for row in rows:
@@ -85,9 +86,9 @@ def write_json(path: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, A
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, spec: str) -> str:
     if value is None:
         return "—"
-    if isinstance(value, float):
-        return f"{value:.4f}"
+    if isinstance(value, float) and spec:
+        return format(value, spec)
     return str(value)

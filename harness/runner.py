@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.backends.base import BackendUnavailable, ModelRequest, load_predictor, unavailable_reason
-from harness.data import read_split, stratified_sample
+import numpy as np
+
+from harness.backends.base import BackendUnavailable, ModelRequest, Predictor, load_predictor, unavailable_reason
+from harness.data import Split, random_sample, read_split, stratified_sample
 from harness.expected import ReplicaExpectations
 from harness.hub import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES, HubLocation, Snapshot, resolve
 from harness.registry import Claim
 from harness.verdict import FAIL, PASS, Verdict
 
 CLASSIFICATION_TASKS = ("text-classification", "text-pair-classification")
+TASKS = (*CLASSIFICATION_TASKS, "question-answering")
 
 
 class NotSupported(RuntimeError):
@@ -26,6 +29,14 @@ class Settings:
     limit: int | None = None
     seed: int = 0
     expectations: ReplicaExpectations | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    scores: np.ndarray  # per example; the claim's metric is their mean
+    notes: tuple[str, ...]
+    seconds: float
+    features: int
 
 
 def model_files(claim: Claim, backend: str) -> tuple[list[str], list[list[str]]]:
@@ -44,14 +55,19 @@ def resolve_model(claim: Claim, backend: str, location: HubLocation) -> Snapshot
 def resolve_dataset(claim: Claim, location: HubLocation) -> Snapshot:
     ref = claim.dataset
     assert ref is not None, "checkable dataset claims always name a dataset"
+    pattern = [ref.files]
     return resolve(
-        ref.repo,
-        location=location,
-        revision=ref.revision,
-        repo_type="dataset",
-        patterns=[ref.files],
-        required=[[ref.files]],
+        ref.repo, location=location, revision=ref.revision, repo_type="dataset", patterns=pattern, required=[pattern]
     )
+
+
+def sample(claim: Claim, split: Split, *, limit: int | None, seed: int) -> list[int]:
+    """Classification samples keep each label's share; QA samples questions, never windows."""
+    if not limit:
+        return list(range(len(split)))
+    if claim.task in CLASSIFICATION_TASKS:
+        return stratified_sample(split.labels, limit=limit, seed=seed)
+    return random_sample(len(split), limit=limit, seed=seed)
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
@@ -59,26 +75,20 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     reason = unavailable_reason(backend)
     if reason:
         raise BackendUnavailable(reason)
-    if claim.task not in CLASSIFICATION_TASKS:
+    if claim.task not in TASKS:
         raise NotSupported(f"task {claim.task!r} has no implementation in this version of harness")
     from transformers import AutoTokenizer
 
-    from harness import engine
-    from harness.tasks import classification
+    from harness.tasks.classification import LabelMismatch
 
     model = resolve_model(claim, backend, settings.location)
     data = resolve_dataset(claim, settings.location)
     ref = claim.dataset
     split = read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
-    indices = (
-        stratified_sample(split.labels, limit=settings.limit, seed=settings.seed)
-        if settings.limit
-        else list(range(len(split)))
-    )
+    indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
     rows = split.take(indices)
-    predictor = load_predictor(
-        backend, ModelRequest(folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir)
-    )
+    request = ModelRequest(folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir)
+    predictor = load_predictor(backend, request)
     common = dict(
         claim_id=claim.id,
         backend=backend,
@@ -94,25 +104,54 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         source=claim.source,
         mode="replica" if settings.expectations else "card",
     )
-    try:
-        alignment = classification.align(predictor.id2label, split.label_names)
-    except classification.LabelMismatch as exc:
-        return Verdict(status=FAIL, reason=str(exc), notes=(f"labels cannot be aligned: {exc}",), **common)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     max_length = claim.max_seq_length or tokenizer.model_max_length
-    result = engine.run(predictor, classification.encode(tokenizer, rows, inputs=ref.inputs, max_length=max_length))
-    measured = float(classification.scores(claim.metric, result.logits, rows.labels, alignment).mean())
+    try:
+        evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length)
+    except LabelMismatch as exc:
+        return Verdict(status=FAIL, reason=str(exc), notes=(f"labels cannot be aligned: {exc}",), **common)
+    measured = float(evaluation.scores.mean())
     target = _target(claim, backend, settings, indices)
     passed = claim.tolerance.admits(claimed=target, measured=measured)
     return Verdict(
         status=PASS if passed else FAIL,
         target=target,
         measured=measured,
-        notes=(alignment.note, f"{predictor.description}, max_seq_length {max_length}"),
-        seconds=result.seconds,
-        examples_per_second=len(rows) / result.seconds if result.seconds else None,
+        notes=(*evaluation.notes, f"{predictor.description}, max_seq_length {max_length}"),
+        seconds=evaluation.seconds,
+        examples_per_second=_rate(len(rows), evaluation.seconds),
+        features=evaluation.features,
+        features_per_second=_rate(evaluation.features, evaluation.seconds),
         **common,
     )
+
+
+def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int) -> Evaluation:
+    from harness import engine
+
+    inputs = claim.dataset.inputs
+    if claim.task in CLASSIFICATION_TASKS:
+        from harness.tasks import classification
+
+        alignment = classification.align(predictor.id2label, rows.label_names)
+        encoded = classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length)
+        result = engine.run(predictor, encoded)
+        scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
+        return Evaluation(scores=scores, notes=(alignment.note,), seconds=result.seconds, features=len(encoded))
+    from harness.tasks import qa
+
+    questions, contexts = rows.inputs[inputs[0]], rows.inputs[inputs[1]]
+    found = qa.answer(tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa)
+    qa_settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
+    note = f"{found.windows} windows for {len(rows)} questions ({qa_settings})"
+    return Evaluation(
+        scores=qa.scores(claim.metric, found.texts, rows.labels), notes=(note,), seconds=found.seconds,
+        features=found.windows,
+    )  # fmt: skip
+
+
+def _rate(count: int, seconds: float) -> float | None:
+    return count / seconds if seconds else None
 
 
 def _target(claim: Claim, backend: str, settings: Settings, indices: list[int]) -> float:

@@ -30,6 +30,8 @@ class Verdict:
     notes: tuple[str, ...] = field(default_factory=tuple)
     seconds: float | None = None
     examples_per_second: float | None = None
+    features: int | None = None  # model inputs: one per example, or several windows per QA question
+    features_per_second: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -53,6 +55,8 @@ class Verdict:
         lines.append(f"  backend    {self.backend}")
         lines.append(f"  model      {self.model} @ {self.model_revision}")
         lines.append(f"  dataset    {self.dataset} @ {self.dataset_revision}")
+        if self.features_per_second:
+            lines.append(f"  speed      {self.features_per_second:.0f} features/s ({self.features} features)")
         for note in self.notes:
             lines.append(f"  note       {note}")
         return "\n".join(lines)

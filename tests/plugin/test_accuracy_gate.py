@@ -33,7 +33,7 @@ def run_suite(pytester, pytestconfig):
 def test_a_healthy_replica_passes(run_suite, replica_copy):
     result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32)
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*harness: model-card claims*", "sst2-fp32-accuracy*torch*pass*0.9106*872"])
+    result.stdout.fnmatch_lines(["*harness: model-card claims*", "sst2-fp32-accuracy*torch*pass*0.9106*872 *"])
 
 
 def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy):
@@ -85,7 +85,7 @@ def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, re
         "200",
     )
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200"])
+    result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200 *"])
 
 
 @pytest.fixture
@@ -175,3 +175,25 @@ def test_importing_the_harness_leaves_torch_and_onnxruntime_unloaded(pytester):
         "print('heavy:', heavy); sys.exit(1 if heavy else 0)",
     )
     assert result.ret == 0, result.stdout.str()
+
+
+def test_a_damaged_qa_head_fails_the_f1_claim(run_suite, replica_copy):
+    apply_defect(replica_copy, repo="Intel/dynamic_tinybert", defect="damage-head")
+    result = run_suite(
+        "-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", "Intel/dynamic_tinybert"
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "*claim dynamic-tinybert-squad-f1 [[]torch[]] DOES NOT HOLD",
+        "*claimed    f1 = 88.7100   (card: F1 88.71 on SQuAD v1.1 validation*",
+        "*tolerance  ±0.5 (two-sided)",
+        "*examples   240",
+        "*note       * windows for 240 questions (doc_stride 128, n_best 20)",
+    ])  # fmt: skip
+
+
+def test_a_qa_sample_draws_questions_not_windows(run_suite, replica_copy):
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", "Intel/dynamic_tinybert",
+                       "--harness-backend", "torch", "--harness-limit", "60")  # fmt: skip
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["dynamic-tinybert-squad-f1*torch*pass*88.7100*60 *"])

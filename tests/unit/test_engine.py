@@ -40,3 +40,24 @@ class SumPredictor:
 def test_run_returns_rows_in_input_order(sequences):
     result = run(SumPredictor(), Encoded(input_ids=sequences, token_type_ids=None, pad_id=0), max_tokens=256)
     assert result.logits[:, 0].tolist() == [float(sum(s)) for s in sequences]
+
+
+class TokenPredictor:
+    """Per-token outputs: each token's own id, so padding or misplaced rows would show."""
+
+    id2label = {}
+    input_names = ("input_ids", "attention_mask")
+    description = "tokens"
+
+    def logits(self, batch):
+        ids = batch["input_ids"].astype(np.float64)
+        return ids, -ids
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 50), min_size=1, max_size=40), min_size=1, max_size=60))
+def test_per_token_outputs_come_back_unpadded_in_order(sequences):
+    features = Encoded(input_ids=sequences, token_type_ids=None, pad_id=0)
+    starts, ends = run(TokenPredictor(), features, max_tokens=256, per_token=True).outputs
+    assert [row.tolist() for row in starts] == [[float(t) for t in s] for s in sequences]
+    assert [row.tolist() for row in ends] == [[-float(t) for t in s] for s in sequences]

@@ -169,3 +169,15 @@ def test_unknown_model_selection_suggests_the_closest():
 def test_one_sided_tolerances(tmp_path, bound, measured, admitted):
     (claim,) = load_card(write(tmp_path, changed(bound=bound)))
     assert claim.tolerance.admits(claimed=0.9, measured=measured) is admitted
+
+
+def test_qa_settings_belong_to_qa_claims(tmp_path):
+    with pytest.raises(CardError, match=r"claims\[example-accuracy\]\.qa.*only question-answering claims"):
+        load_card(write(tmp_path, changed(qa={"doc_stride": 128})))
+    (claim,) = [c for c in load_registry().claims if c.id == "dynamic-tinybert-squad-f1"]
+    assert (claim.qa.doc_stride, claim.qa.max_query_length, claim.qa.n_best, claim.qa.max_answer_length) == (
+        128,
+        64,
+        20,
+        30,
+    )

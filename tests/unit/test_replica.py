@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -82,3 +83,72 @@ def test_stand_ins_keep_the_real_config_fields(replica_root):
     tokenizer = AutoTokenizer.from_pretrained("typeform/distilbert-base-uncased-mnli", **kwargs)
     assert tokenizer.do_lower_case
     assert tokenizer("English").input_ids == tokenizer("english").input_ids
+
+
+@pytest.fixture(scope="module")
+def squad_rows(replica_root):
+    storage = replica_root / "hub" / "datasets--rajpurkar--squad"
+    revision = (storage / "refs" / "main").read_text()
+    (path,) = sorted((storage / "snapshots" / revision).glob("plain_text/validation-*.parquet"))
+    return pq.read_table(path).to_pylist()
+
+
+@pytest.fixture(scope="module")
+def pipeline_answers(replica_root, squad_rows):
+    """transformers' QA pipeline, one question at a time, with the claim's settings."""
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, pipeline
+
+    kwargs = {"cache_dir": str(replica_root / "hub"), "local_files_only": True}
+    answer = pipeline(
+        "question-answering", device="cpu",
+        model=AutoModelForQuestionAnswering.from_pretrained("Intel/dynamic_tinybert", **kwargs),
+        tokenizer=AutoTokenizer.from_pretrained("Intel/dynamic_tinybert", **kwargs),
+    )  # fmt: skip
+    return [
+        answer(question=r["question"], context=r["context"], max_seq_len=384, doc_stride=128, max_answer_len=30,
+               max_question_len=64)["answer"]
+        for r in squad_rows
+    ]  # fmt: skip
+
+
+def harness_answers(replica_root, squad_rows, backend):
+    from transformers import AutoTokenizer
+
+    from harness.backends.base import ModelRequest, load_predictor
+    from harness.hub import HubLocation
+    from harness.registry import load_registry
+    from harness.runner import resolve_model
+    from harness.tasks import qa
+
+    claim = load_registry().by_id("dynamic-tinybert-squad-f1")
+    location = HubLocation(cache_dir=replica_root / "hub", offline=True, label="replica")
+    model = resolve_model(claim, backend, location)
+    request = ModelRequest(folder=model.path, task=claim.task, file=None, work_dir=replica_root.parent / "work")
+    found = qa.answer(
+        AutoTokenizer.from_pretrained(model.path), load_predictor(backend, request),
+        [r["question"] for r in squad_rows], [r["context"] for r in squad_rows], max_length=384, settings=claim.qa,
+    )  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_qa_answers_agree_with_the_pipeline(replica_root, squad_rows, pipeline_answers, backend):
+    from transformers.data.metrics import squad_metrics
+
+    found = harness_answers(replica_root, squad_rows, backend)
+    assert found.windows > 1.5 * len(squad_rows)  # most contexts need several windows
+    agree = np.mean([a == b for a, b in zip(found.texts, pipeline_answers, strict=True)])
+    assert agree >= 0.99, f"{agree:.1%} of answers agree with the pipeline"
+
+    def f1(answers):
+        return 100 * np.mean([
+            max(squad_metrics.compute_f1(g, a) for g in r["answers"]["text"])
+            for a, r in zip(answers, squad_rows, strict=True)
+        ])  # fmt: skip
+
+    assert abs(f1(found.texts) - f1(pipeline_answers)) <= 0.1
+
+
+def test_torch_and_onnx_give_the_same_answers(replica_root, squad_rows):
+    torch_answers = harness_answers(replica_root, squad_rows, "torch").texts
+    assert harness_answers(replica_root, squad_rows, "onnx").texts == torch_answers
