@@ -59,7 +59,8 @@ def replica_root(cache_dir: Path) -> Path:
     """One replica per version of the cards and of the code that builds it."""
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    for path in sorted([package / "replica.py", *(package / "cards").glob("*.yaml")]):
+    builders = ["replica.py", "replica_qa.py", "training.py", "backends/onnx_export.py"]
+    for path in sorted([*(package / name for name in builders), *(package / "cards").glob("*.yaml")]):
         digest.update(path.read_bytes())
     return cache_dir / f"replica-{digest.hexdigest()[:12]}"
 

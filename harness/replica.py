@@ -27,6 +27,7 @@ from harness import __version__, replica_qa
 from harness.expected import write_manifest
 from harness.registry import Claim, DatasetRef, Registry
 from harness.replica_qa import EXTRA_WORDS
+from harness.training import fit
 
 REPLICA_FORMAT = 1
 
@@ -213,21 +214,8 @@ def _train_model(
         rows.append(_row(text, claim, keywords[intended], allow_long=False))
         targets.append(model_index[dataset_names[intended].lower()])
     encoded = tokenizer(*zip(*rows, strict=True), truncation=True, max_length=64, padding=True, return_tensors="pt")
-    labels = torch.tensor(targets)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    generator = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(350):
-        batch = torch.randint(0, len(rows), (64,), generator=generator)
-        mask = encoded.attention_mask[batch]
-        width = int(mask.sum(dim=1).max())  # trim the batch to its longest row
-        loss = model(
-            input_ids=encoded.input_ids[batch, :width], attention_mask=mask[:, :width], labels=labels[batch]
-        ).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    model.eval()
+    inputs = {"input_ids": encoded.input_ids, "attention_mask": encoded.attention_mask}
+    fit(model, inputs, {"labels": torch.tensor(targets)}, steps=350, batch_size=64, lr=3e-3, seed=seed)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.registry import Claim
+from harness.training import fit
 
 MARKER = ("is", "known", "as")
 QUESTION_WORDS = ("what",)
@@ -105,24 +106,9 @@ def train_model(folder: Path, vocab: Path, words: Sequence[str], seed: int) -> P
     )
     torch.manual_seed(seed)
     model = BertForQuestionAnswering(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    generator = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(300):
-        batch = torch.randint(0, len(examples), (32,), generator=generator)
-        mask = encoded.attention_mask[batch]
-        width = int(mask.sum(dim=1).max())
-        loss = model(
-            input_ids=encoded.input_ids[batch, :width],
-            token_type_ids=encoded.token_type_ids[batch, :width],
-            attention_mask=mask[:, :width],
-            start_positions=starts[batch],
-            end_positions=ends[batch],
-        ).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    model.eval()
+    inputs = {name: encoded[name] for name in ("input_ids", "token_type_ids", "attention_mask")}
+    targets = {"start_positions": starts, "end_positions": ends}
+    fit(model, inputs, targets, steps=300, batch_size=32, lr=2e-3, seed=seed)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
