@@ -17,6 +17,7 @@ class ReplicaExpectations:
 
     root: Path
     entries: dict[str, dict[str, dict[str, Any]]]
+    built_sha256: frozenset[str] = frozenset()  # every file the replica wrote: trusted as pinned
 
     @classmethod
     def find(cls, root: Path) -> ReplicaExpectations | None:
@@ -24,7 +25,12 @@ class ReplicaExpectations:
         if not path.exists():
             return None
         document = json.loads(path.read_text(encoding="utf-8"))
-        return cls(root=root, entries=document["expected"])
+        digests = document.get("about", {}).get("sha256", {})
+        return cls(
+            root=root,
+            entries=document["expected"],
+            built_sha256=frozenset(d for files in digests.values() for d in files.values()),
+        )
 
     def scores(self, claim_id: str, backend: str) -> list[float] | None:
         entry = self.entries.get(claim_id, {}).get(backend)

@@ -56,10 +56,17 @@ def resolve_hub(value: str, *, cache_dir: Path) -> Resolved:
 
 
 def replica_root(cache_dir: Path) -> Path:
-    """One replica per version of the cards and of the code that builds it."""
-    digest = hashlib.sha256(__version__.encode())
+    """One replica per version of the cards and of the code that builds it, and per environment.
+
+    An environment builds the stand-ins its backends can make (INC ones only where Intel Neural
+    Compressor is installed), so each environment keeps its own replica.
+    """
+    from harness.backends.base import LOADERS, unavailable_reason
+
+    buildable = ",".join(name for name in LOADERS if unavailable_reason(name) is None)
+    digest = hashlib.sha256(f"{__version__}|{buildable}".encode())
     package = Path(__file__).parent
-    builders = ["replica.py", "replica_qa.py", "training.py", "backends/onnx_export.py"]
+    builders = ["replica.py", "replica_qa.py", "replica_inc.py", "training.py", "backends/onnx_export.py"]
     for path in sorted([*(package / name for name in builders), *(package / "cards").glob("*.yaml")]):
         digest.update(path.read_bytes())
     return cache_dir / f"replica-{digest.hexdigest()[:12]}"

@@ -44,6 +44,7 @@ class HarnessSession:
     strict: bool
     limit: int | None
     seed: int
+    allow_pickle: bool
     models: tuple[str, ...]
     backends: tuple[str, ...]
     verdicts: list[Verdict] = field(default_factory=list)
@@ -70,6 +71,7 @@ class HarnessSession:
                 limit=self.limit,
                 seed=self.seed,
                 expectations=resolved.expectations,
+                allow_pickle=self.allow_pickle,
             )
             verdict = check(case.claim, case.backend, settings)
         except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
@@ -144,6 +146,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where artifacts come from: 'hub' (the Hub cache HF_HOME configures), 'replica' "
         "(stand-ins built offline) or an HF_HOME-style directory",
     )
+    group.addoption(
+        "--harness-allow-pickle",
+        action="store_true",
+        default=False,
+        help="allow fully unpickling checkpoints whose sha256 is not pinned (you vouch for them)",
+    )
     group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
     group.addoption(
         "--harness-cache-dir",
@@ -169,6 +177,7 @@ def pytest_configure(config: pytest.Config) -> None:
         strict=config.getoption("harness_strict"),
         limit=config.getoption("harness_limit"),
         seed=config.getoption("harness_seed"),
+        allow_pickle=config.getoption("harness_allow_pickle"),
         models=tuple(config.getoption("harness_model")),
         backends=tuple(config.getoption("harness_backend")),
     )

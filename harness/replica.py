@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, replica_qa
+from harness import __version__, replica_inc, replica_qa
+from harness.backends.base import unavailable_reason
 from harness.expected import write_manifest
 from harness.registry import Claim, DatasetRef, Registry
 from harness.replica_qa import EXTRA_WORDS
@@ -116,41 +117,62 @@ class _Text:
 
 
 def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[str], None] = print) -> BuildReport:
-    """Build the replica into ``out`` (an ``HF_HOME``-style root); replaces nothing outside it."""
+    """Build the replica into ``out`` (an ``HF_HOME``-style root); replaces nothing outside it.
+
+    It holds what this environment can build: ONNX stand-ins need onnxruntime, INC ones need
+    Intel Neural Compressor (the ``inc`` tox environment).
+    """
     import torch
 
     torch.manual_seed(seed)
+    buildable = {"torch", *(name for name in ("onnx", "inc") if unavailable_reason(name) is None)}
     claims = [c for c in registry.select(checkable=True) if c.task in MODEL_TASKS and c.dataset is not None]
     hub = out / "hub"
     hub.mkdir(parents=True, exist_ok=True)
     text = _Text(random.Random(seed))
+    files: dict[str, dict[str, str]] = {}  # repo -> path -> sha256, of every file written
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         vocab = _write_tokenizer(scratch / "tokenizer", text.words)
         folders: dict[str, Path] = {}
+        references: dict[tuple[str, str], Path] = {}  # (repo, backend) -> folder the reference loads
         keywords: dict[tuple[str, str | None], list[list[str]]] = {}
         for repo in sorted({c.model.repo for c in claims} - set(QUANTIZED_FROM)):
             claim = next(c for c in claims if c.model.repo == repo)
             key = (claim.dataset.repo, claim.dataset.config)
             keywords.setdefault(key, text.keywords(len(DATASET_LABELS[key])))
             progress(f"training stand-in {repo}")
-            folders[repo] = _train_model(scratch / repo, repo, claim, vocab, text, keywords[key], seed)
-        for repo, source in QUANTIZED_FROM.items():
-            if any(c.model.repo == repo for c in claims):
-                progress(f"quantizing stand-in {repo}")
-                folders[repo] = _quantized(scratch / repo, folders[source])
-        datasets, expected = _datasets_and_references(claims, folders, text, keywords, seed, progress)
+            folders[repo] = references[(repo, "torch")] = _train_model(
+                scratch / repo, repo, claim, vocab, text, keywords[key], seed
+            )
+        splits = _unique(c.dataset for c in claims)
+        rows = {
+            ref: _split_rows(ref, [c for c in claims if c.dataset == ref], text, keywords[(ref.repo, ref.config)], seed)
+            for ref in splits
+        }  # fmt: skip
+        variants = _quantized_stand_ins(claims, folders, references, rows, buildable, scratch, progress)
+        datasets: dict[str, dict[str, Any]] = {}
+        expected: dict[str, dict[str, dict[str, Any]]] = {}
+        for ref in splits:
+            rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}:labels")
+            on_split = [c for c in claims if c.dataset == ref]
+            path, table, scores = _split(ref, on_split, rows[ref], references, rng, progress)
+            datasets.setdefault(ref.repo, {})[path] = table
+            for claim_id, per_backend in scores.items():
+                expected.setdefault(claim_id, {}).update(per_backend)
         qa_claims = [c for c in registry.select(checkable=True) if c.task == "question-answering" and c.dataset]
         for repo in sorted({c.model.repo for c in qa_claims}):
             progress(f"training stand-in {repo}")
             folders[repo] = replica_qa.train_model(scratch / repo, vocab, text.words, seed)
         qa_datasets, qa_expected = replica_qa.splits_and_references(qa_claims, folders, text.words, seed, progress)
-        for repo, files in qa_datasets.items():
-            datasets.setdefault(repo, {}).update(files)
+        for repo, tables in qa_datasets.items():
+            datasets.setdefault(repo, {}).update(tables)
         expected.update(qa_expected)
-        revisions = {repo: _write_repo(hub, "model", repo, folder) for repo, folder in folders.items()}
-        for repo, files in datasets.items():
-            _write_repo(hub, "dataset", repo, files)
+        revisions = {repo: _write_repo(hub, "model", repo, folder, files) for repo, folder in folders.items()}
+        for (repo, ref_name), folder in variants.items():
+            _write_repo(hub, "model", repo, folder, files, ref=ref_name)
+        for repo, tables in datasets.items():
+            _write_repo(hub, "dataset", repo, tables, files)
     write_manifest(
         out,
         expected=expected,
@@ -159,6 +181,8 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
             "harness": __version__,
             "seed": seed,
             "models": revisions,
+            "backends": sorted(buildable),
+            "sha256": files,
             "reference": "transformers.pipeline, one example at a time; metric computed per example "
             "(classification: by label name; question answering: transformers' squad_metrics)",
         },
@@ -169,6 +193,50 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         datasets=tuple(sorted(datasets)),
         expected={cid: {b: v["value"] for b, v in per.items()} for cid, per in expected.items()},
     )
+
+
+def _quantized_stand_ins(
+    claims: Sequence[Claim],
+    folders: dict[str, Path],
+    references: dict[tuple[str, str], Path],
+    rows: dict[DatasetRef, list[tuple[str, ...]]],
+    buildable: set[str],
+    scratch: Path,
+    progress: Callable[[str], None],
+) -> dict[tuple[str, str], Path]:
+    """Intel's INT8 repo, made from the FP32 stand-in: ``model.onnx`` and the INC checkpoint.
+
+    Its main revision holds the 2022-format INC file, as the real repo does; the current INC format
+    is kept under the ref ``inc-current-format``. Returns those extra revisions' folders.
+    """
+    variants: dict[tuple[str, str], Path] = {}
+    for repo, source in QUANTIZED_FROM.items():
+        mine = [c for c in claims if c.model.repo == repo]
+        if not mine:
+            continue
+        folder = folders[repo] = scratch / repo
+        folder.mkdir(parents=True)
+        for item in folders[source].iterdir():
+            if item.suffix in (".json", ".txt"):
+                shutil.copy2(item, folder / item.name)
+        if "onnx" in buildable:
+            progress(f"quantizing stand-in {repo} (ONNX dynamic INT8)")
+            _quantized(folder, folders[source])
+            references[(repo, "onnx")] = folder
+        if "inc" in buildable:
+            progress(f"quantizing stand-in {repo} (Intel Neural Compressor, static INT8)")
+            claim = next(c for c in mine if "inc" in c.backends and c.dataset is not None)
+            current = replica_inc.quantize(
+                folders[source], scratch / f"{repo}-inc", calibration=rows[claim.dataset][:100],
+                max_length=claim.max_seq_length or 128,
+            )  # fmt: skip
+            replica_inc.to_2022_format(current / "pytorch_model.bin", folder / "pytorch_model.bin")
+            references[(repo, "inc")] = current
+            variant = variants[(repo, "inc-current-format")] = scratch / f"{repo}-current"
+            shutil.copytree(folder, variant)
+            for name in ("pytorch_model.bin", "inc_config.json"):
+                shutil.copy2(current / name, variant / name)
+    return variants
 
 
 MODEL_TASKS = ("text-classification", "text-pair-classification")
@@ -235,89 +303,88 @@ def _quantized(folder: Path, source: Path) -> Path:
     with tempfile.TemporaryDirectory() as work:
         exported = export(source, task="text-classification", work_dir=Path(work))
         quantize_dynamic(exported, out=folder)
-    for item in source.iterdir():
-        if item.suffix in (".json", ".txt"):
-            shutil.copy2(item, folder / item.name)
     return folder
 
 
-def _datasets_and_references(
-    claims: Sequence[Claim],
-    folders: dict[str, Path],
-    text: _Text,
-    keywords: dict[tuple[str, str | None], list[list[str]]],
-    seed: int,
-    progress: Callable[[str], None],
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
-    """Each split's rows and labels (by repo, then file path), and every claim's reference scores."""
-    datasets: dict[str, dict[str, Any]] = {}
-    expected: dict[str, dict[str, dict[str, Any]]] = {}
-    for ref in _unique(c.dataset for c in claims):
-        on_split = [c for c in claims if c.dataset == ref]
-        text.rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
-        path, split, references = _split(ref, on_split, folders, text, keywords[(ref.repo, ref.config)], progress)
-        datasets.setdefault(ref.repo, {})[path] = split
-        for claim_id, per_backend in references.items():
-            expected.setdefault(claim_id, {}).update(per_backend)
-    return datasets, expected
+def _split_rows(
+    ref: DatasetRef, claims: Sequence[Claim], text: _Text, keywords: list[list[str]], seed: int
+) -> list[tuple[str, ...]]:
+    """The rows of one split, the same for a seed whatever else the replica holds."""
+    text.rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
+    names = DATASET_LABELS[(ref.repo, ref.config)]
+    intended = [i % len(names) for i in range(ROWS[ref.config])]
+    text.rng.shuffle(intended)
+    return [_row(text, claims[0], keywords[c]) for c in intended]
 
 
 def _split(
     ref: DatasetRef,
     claims: Sequence[Claim],
-    folders: dict[str, Path],
-    text: _Text,
-    keywords: list[list[str]],
+    rows: Sequence[tuple[str, ...]],
+    reference_folders: dict[tuple[str, str], Path],
+    rng: random.Random,
     progress: Callable[[str], None],
 ) -> tuple[str, dict[str, Any], dict[str, dict[str, dict[str, Any]]]]:
-    names = DATASET_LABELS[(ref.repo, ref.config)]
-    intended = [i % len(names) for i in range(ROWS[ref.config])]
-    text.rng.shuffle(intended)
-    rows = [_row(text, claims[0], keywords[c]) for c in intended]
-    memo: dict[tuple[str, str | None], dict[str, list[Any]]] = {}
+    """Label one split and score every claim's reference on it.
 
-    def reference(claim: Claim) -> dict[str, list[Any]]:
-        key = (claim.model.repo, claim.file)
+    ``reference_folders`` maps (repo, backend) to the folder the reference model loads from; a
+    backend missing there cannot be built in this environment and gets no expected value.
+    """
+    names = DATASET_LABELS[(ref.repo, ref.config)]
+    memo: dict[tuple[str, str, str | None], dict[str, list[Any]]] = {}
+
+    def reference(claim: Claim, backend: str) -> dict[str, list[Any]]:
+        kind = "fp32" if backend == "torch" or (backend == "onnx" and not claim.file) else backend
+        key = (claim.model.repo, kind, claim.file)
         if key not in memo:
-            progress(f"reference pipeline: {claim.model.repo} {claim.file or ''} on {ref.config}/{ref.split}")
-            memo[key] = _reference_scores(folders[claim.model.repo], claim.file, rows, claim)
+            folder = reference_folders[(claim.model.repo, "torch" if kind == "fp32" else backend)]
+            progress(f"reference pipeline: {claim.model.repo} ({kind}) on {ref.config}/{ref.split}")
+            memo[key] = _reference_scores(folder, _reference_model(folder, kind, claim.file), rows, claim)
         return memo[key]
 
     # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
     # the share of rows that claim states, so its expected value is the card's own figure.
     anchor = next(c for c in claims if c.file is None and c.metric == "accuracy")
-    labels = _labels(reference(anchor)["labels"], names, share=anchor.value, rng=text.rng)
+    labels = _labels(reference(anchor, "torch")["labels"], names, share=anchor.value, rng=rng)
     path = f"{ref.config}/{ref.split}-00000-of-00001.parquet"
     assert fnmatch.fnmatch(path, ref.files), (path, ref.files)
     expected: dict[str, dict[str, dict[str, Any]]] = {}
     for claim in claims:
         for backend in claim.backends:
-            if backend not in ("torch", "onnx"):
-                continue  # other backends bring their own stand-ins
-            scores = _score(claim.metric, reference(claim), labels, names)
+            if (
+                claim.model.repo,
+                "torch" if backend == "onnx" and not claim.file else backend,
+            ) not in reference_folders:
+                continue  # not buildable in this environment
+            scores = _score(claim.metric, reference(claim, backend), labels, names)
             expected.setdefault(claim.id, {})[backend] = {
                 "value": sum(scores) / len(scores),
                 "scores": scores,
-                "reference": f"transformers.pipeline('text-classification'), {claim.file or 'torch fp32'}",
+                "reference": f"transformers.pipeline('text-classification'), {backend} {claim.file or ''}".strip(),
             }
     return path, _classification_table(ref, rows, labels, names), expected
 
 
-def _reference_scores(
-    folder: Path, file: str | None, rows: Sequence[tuple[str, ...]], claim: Claim
-) -> dict[str, list[Any]]:
+def _reference_model(folder: Path, backend: str, file: str | None):
+    """The model object the reference pipeline runs: a transformers, ORT or INC model."""
+    if backend == "inc":
+        from optimum.intel import INCModelForSequenceClassification
+
+        return INCModelForSequenceClassification.from_pretrained(folder)
+    if backend == "onnx" and file:
+        from optimum.onnxruntime import ORTModelForSequenceClassification
+
+        return ORTModelForSequenceClassification.from_pretrained(folder, file_name=file)
+    from transformers import AutoModelForSequenceClassification
+
+    return AutoModelForSequenceClassification.from_pretrained(folder).eval()
+
+
+def _reference_scores(folder: Path, model, rows: Sequence[tuple[str, ...]], claim: Claim) -> dict[str, list[Any]]:
     """The plain pipeline, one example at a time: the top label and every label's probability."""
     from transformers import AutoTokenizer, pipeline
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    if file:
-        from optimum.onnxruntime import ORTModelForSequenceClassification
-
-        model = ORTModelForSequenceClassification.from_pretrained(folder, file_name=file)
-    else:
-        from transformers import AutoModelForSequenceClassification
-
-        model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
     classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
     top, probabilities = [], []
     for row in rows:
@@ -383,7 +450,9 @@ def _classification_table(ref: DatasetRef, rows, labels: list[int], names: list[
     }
 
 
-def _write_repo(hub: Path, repo_type: str, repo: str, content: Path | dict[str, Any]) -> str:
+def _write_repo(
+    hub: Path, repo_type: str, repo: str, content: Path | dict[str, Any], written: dict, *, ref: str = "main"
+) -> str:
     """Lay files out as huggingface_hub does: blobs by hash, a snapshot of links, refs/main."""
     if isinstance(content, Path):
         files = {p.relative_to(content).as_posix(): p.read_bytes() for p in sorted(content.rglob("*")) if p.is_file()}
@@ -401,5 +470,6 @@ def _write_repo(hub: Path, repo_type: str, repo: str, content: Path | dict[str, 
         link.unlink(missing_ok=True)
         link.symlink_to(Path(*[".."] * (len(Path(path).parts) + 1), "blobs", digests[path]))
     (storage / "refs").mkdir(parents=True, exist_ok=True)
-    (storage / "refs" / "main").write_text(revision, encoding="utf-8")
+    (storage / "refs" / ref).write_text(revision, encoding="utf-8")
+    written.setdefault(f"{repo_type}s/{repo}@{ref}", {}).update(digests)
     return revision

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.backends.base import BackendUnavailable, ModelRequest, Predictor, load_predictor, unavailable_reason
+from harness.backends.base import (
+    BackendUnavailable,
+    ModelRequest,
+    PickleRefused,
+    Predictor,
+    load_predictor,
+    unavailable_reason,
+)
 from harness.data import Split, random_sample, read_split, stratified_sample
 from harness.expected import ReplicaExpectations
 from harness.hub import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES, HubLocation, Snapshot, resolve
@@ -29,6 +36,12 @@ class Settings:
     limit: int | None = None
     seed: int = 0
     expectations: ReplicaExpectations | None = None
+    allow_pickle: bool = False
+
+    @property
+    def trusted_sha256(self) -> frozenset[str]:
+        """Files whose full unpickling is allowed: those the replica built (the lock joins later)."""
+        return self.expectations.built_sha256 if self.expectations else frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +84,10 @@ def sample(claim: Claim, split: Split, *, limit: int | None, seed: int) -> list[
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
-    """Raises BackendUnavailable, NotSupported or ArtifactMissing when the claim cannot be run here."""
+    """Raises BackendUnavailable, NotSupported or ArtifactMissing when the claim cannot be run here.
+
+    A checkpoint the backend refuses to load (an unpinned pickle) fails the claim.
+    """
     reason = unavailable_reason(backend)
     if reason:
         raise BackendUnavailable(reason)
@@ -87,8 +103,14 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     split = read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
     indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
     rows = split.take(indices)
-    request = ModelRequest(folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir)
-    predictor = load_predictor(backend, request)
+    request = ModelRequest(
+        folder=model.path,
+        task=claim.task,
+        file=claim.file,
+        work_dir=settings.work_dir,
+        trusted_sha256=settings.trusted_sha256,
+        allow_pickle=settings.allow_pickle,
+    )
     common = dict(
         claim_id=claim.id,
         backend=backend,
@@ -104,12 +126,16 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         source=claim.source,
         mode="replica" if settings.expectations else "card",
     )
+    try:
+        predictor = load_predictor(backend, request)
+    except PickleRefused as exc:
+        return Verdict(status=FAIL, reason=str(exc), **common)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     max_length = claim.max_seq_length or tokenizer.model_max_length
     try:
         evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length)
     except LabelMismatch as exc:
-        return Verdict(status=FAIL, reason=str(exc), notes=(f"labels cannot be aligned: {exc}",), **common)
+        return Verdict(status=FAIL, reason=f"labels cannot be aligned: {exc}", **common)
     measured = float(evaluation.scores.mean())
     target = _target(claim, backend, settings, indices)
     passed = claim.tolerance.admits(claimed=target, measured=measured)

@@ -49,6 +49,8 @@ class Verdict:
                 "transformers pipeline run one example at a time"
             )
         lines.append(f"  measured   {_fmt(self.measured)}")
+        if self.reason:
+            lines.append(f"  reason     {self.reason}")
         lines.append(f"  tolerance  {self.tolerance}")
         sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
         lines.append(f"  examples   {self.n}{sample}")

@@ -14,16 +14,27 @@ import numpy as np
 LOADERS: dict[str, str] = {
     "torch": "harness.backends.torch:load",
     "onnx": "harness.backends.onnx:load",
+    "inc": "harness.backends.inc:load",
 }
-# The import that proves a backend's runtime is installed, and where to get it.
+# The imports that prove a backend's runtime is installed, and where to get it. optimum's modules
+# import lazily, so the runtime itself is named too.
 RUNTIMES: dict[str, tuple[str, str]] = {
     "torch": ("transformers", "pip install 'harness[torch]' (or run `tox -e torch`)"),
-    "onnx": ("optimum.onnxruntime", "pip install 'harness[onnx]' (or run `tox -e onnx`)"),
+    "onnx": ("onnxruntime optimum.onnxruntime", "pip install 'harness[onnx]' (or run `tox -e onnx`)"),
+    # Intel Neural Compressor needs transformers 4.45 and numpy < 2: an environment of its own.
+    "inc": (
+        "neural_compressor optimum.intel.neural_compressor",
+        "run `tox -e inc`, which builds the pinned legacy environment it needs",
+    ),
 }
 
 
 class BackendUnavailable(RuntimeError):
     """The backend's runtime is not installed in this environment."""
+
+
+class PickleRefused(RuntimeError):
+    """A checkpoint needs a full unpickle (which can run code) and nothing vouches for it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +43,10 @@ class ModelRequest:
     task: str
     file: str | None  # a specific weights file the claim names, e.g. model.onnx
     work_dir: Path  # where a backend may keep derived artifacts (exports), keyed by content
+    # sha256 digests of files known to be what was pinned (the lock, or files the replica built):
+    # only those may be unpickled beyond torch's weights_only loader.
+    trusted_sha256: frozenset[str] = frozenset()
+    allow_pickle: bool = False  # --harness-allow-pickle: the user vouches for every file
 
 
 class Predictor(Protocol):
@@ -48,9 +63,10 @@ def unavailable_reason(name: str) -> str | None:
     """None when the backend can run here, else a sentence saying what to install."""
     if name not in LOADERS:
         return f"backend {name!r} has no implementation in this version of harness"
-    module, how = RUNTIMES[name]
+    modules, how = RUNTIMES[name]
     try:
-        importlib.import_module(module)
+        for module in modules.split():
+            importlib.import_module(module)
     except Exception as exc:  # an import can fail with more than ImportError (broken pins)
         return f"backend {name!r} is not installed in this environment ({type(exc).__name__}: {exc}); {how}"
     return None

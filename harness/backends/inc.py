@@ -1,0 +1,118 @@
+"""PyTorch INT8 checkpoints of Intel Neural Compressor, loaded with optimum-intel's INCModel classes.
+
+Two formats exist. INC's current one stores the quantization config (``best_configure``) as plain
+data inside ``pytorch_model.bin`` (plus ``inc_config.json``); torch's ``weights_only`` loader reads
+it. Intel's 2022 checkpoints store it as a pickled INC object, which only a full unpickle reads:
+that is done only for a file whose sha256 is pinned, or with ``--harness-allow-pickle``, and the
+result is re-saved in the current format so it is unpickled once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from harness.backends.base import ModelRequest, PickleRefused
+
+INC_CLASSES = {
+    "text-classification": "INCModelForSequenceClassification",
+    "text-pair-classification": "INCModelForSequenceClassification",
+    "question-answering": "INCModelForQuestionAnswering",
+}
+NEVER_UNPICKLED = ("training_args.bin",)  # pickles classes of a training script
+
+
+@dataclass
+class IncPredictor:
+    model: object  # optimum.intel INCModel
+    id2label: Mapping[int, str]
+    input_names: tuple[str, ...]
+    description: str
+    size_mib: float  # of the checkpoint file, as the card measures it
+
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
+        tensors = {name: torch.from_numpy(batch[name]) for name in self.input_names}
+        with torch.inference_mode():
+            output = self.model(**tensors)
+        if "start_logits" in output:
+            return output.start_logits.numpy(), output.end_logits.numpy()
+        return output.logits.numpy()
+
+
+def load(request: ModelRequest) -> IncPredictor:
+    import optimum.intel
+
+    checkpoint = request.folder / (request.file or "pytorch_model.bin")
+    folder, form = loadable_folder(checkpoint, request)
+    model = getattr(optimum.intel, INC_CLASSES[request.task]).from_pretrained(folder)
+    names = ("input_ids", "attention_mask") if model.config.model_type == "distilbert" else (
+        "input_ids", "attention_mask", "token_type_ids"
+    )  # fmt: skip
+    return IncPredictor(
+        model=model,
+        id2label=dict(model.config.id2label),
+        input_names=names,
+        description=f"inc int8 {checkpoint.name} ({form})",
+        size_mib=checkpoint.stat().st_size / 2**20,
+    )
+
+
+def loadable_folder(checkpoint: Path, request: ModelRequest) -> tuple[Path, str]:
+    """The folder optimum-intel can load, converting a 2022-format checkpoint once (if trusted)."""
+    if checkpoint.name in NEVER_UNPICKLED:
+        raise PickleRefused(f"{checkpoint}: {checkpoint.name} pickles training-script classes and is never loaded")
+    try:
+        torch.load(checkpoint, map_location="cpu", weights_only=True)
+        return checkpoint.parent, "INC current format"
+    except Exception as exc:  # torch raises pickle.UnpicklingError, wrapped differently across versions
+        if "weights_only" not in str(exc).lower() and "weights only" not in str(exc).lower():
+            raise
+    digest = sha256(checkpoint)
+    unsafe = ", ".join(torch.serialization.get_unsafe_globals_in_checkpoint(checkpoint)) or "objects"
+    if digest not in request.trusted_sha256 and not request.allow_pickle:
+        raise PickleRefused(
+            f"{checkpoint} stores {unsafe} that only a full unpickle can read, and unpickling can run "
+            f"code. Its sha256 {digest} is not pinned by the lock. Pin it (harness lock) or, if you "
+            "trust this file, pass --harness-allow-pickle."
+        )
+    target = request.work_dir / "inc-converted" / digest
+    if not (target / checkpoint.name).exists():
+        _convert(checkpoint, target)
+    return target, "Intel 2022 format, converted"
+
+
+def _convert(checkpoint: Path, target: Path) -> None:
+    # Trusted above: its hash is pinned or the user vouched for it. Allow-listing the class instead
+    # does not work here: the 2022 config is a dict subclass, which weights_only cannot rebuild.
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state["best_configure"] = _plain(state["best_configure"])
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    torch.save(state, staging / checkpoint.name)
+    for item in checkpoint.parent.iterdir():
+        if item.suffix in (".json", ".txt") and item.name not in NEVER_UNPICKLED:
+            shutil.copy2(item, staging / item.name)
+    staging.rename(target)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value) if type(value) in (list, tuple) else list(value)
+    return value
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
