@@ -11,6 +11,7 @@ DEFECTS = {
     "swap-labels": "reverse the order of id2label / label2id in config.json, keeping the weights",
     "damage-weights": "shuffle the entries of every weight tensor (safetensors and .onnx), keeping shapes",
     "damage-head": "shuffle only the task head's weights (classifier / qa_outputs) in model.safetensors",
+    "unquantize": "replace an INT8 pytorch_model.bin with the FP32 weights it was quantized from",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
@@ -22,12 +23,15 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     snapshot = _snapshot(root, repo)
     if defect == "swap-labels":
         return [_swap_labels(snapshot / "config.json")]
+    if defect == "unquantize":
+        return [_unquantize(root, repo, snapshot / "pytorch_model.bin")]
     rng = np.random.default_rng(seed)
     if defect == "damage-head":
         changed = [_shuffle_safetensors(p, rng, only=HEADS) for p in snapshot.glob("*.safetensors")]
     else:
         changed = [_shuffle_safetensors(p, rng) for p in snapshot.glob("*.safetensors")]
         changed += [_shuffle_onnx(p, rng) for p in snapshot.glob("*.onnx")]
+        changed += [_shuffle_torch(p, rng) for p in snapshot.glob("pytorch_model.bin")]
     if not changed:
         raise FileNotFoundError(f"{snapshot}: no weights that {defect!r} applies to")
     return changed
@@ -75,6 +79,57 @@ def _shuffle_onnx(path: Path, rng: np.random.Generator) -> Path:
         if array.size > 16:  # leave scalars (scales, zero points, shape constants) intact
             initializer.CopyFrom(numpy_helper.from_array(_shuffled(array, rng), initializer.name))
     return _replace(path, model.SerializeToString())
+
+
+def _shuffle_torch(path: Path, rng: np.random.Generator) -> Path:
+    """Shuffle the tensors of a (quantized) PyTorch state dict, keeping quantization parameters."""
+    import io
+
+    import torch
+
+    # Only replicas this harness built reach here, so a full unpickle of a 2022-format file is safe.
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    for name, value in state.items():
+        state[name] = _shuffle_value(value, rng)
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return _replace(path, buffer.getvalue())
+
+
+def _shuffle_value(value, rng: np.random.Generator):
+    import torch
+
+    if isinstance(value, tuple):
+        return tuple(_shuffle_value(item, rng) for item in value)
+    if not isinstance(value, torch.Tensor) or value.numel() <= 16:
+        return value
+    if value.is_quantized:
+        codes = torch.from_numpy(_shuffled(value.int_repr().numpy(), rng))
+        if value.qscheme() != torch.per_tensor_affine:  # per-channel, int or float qparams
+            return torch._make_per_channel_quantized_tensor(
+                codes, value.q_per_channel_scales(), value.q_per_channel_zero_points(), value.q_per_channel_axis()
+            )
+        return torch._make_per_tensor_quantized_tensor(codes, value.q_scale(), value.q_zero_point())
+    if value.is_floating_point():
+        shuffled = torch.from_numpy(_shuffled(value.detach().numpy(), rng))
+        return torch.nn.Parameter(shuffled, requires_grad=False) if isinstance(value, torch.nn.Parameter) else shuffled
+    return value
+
+
+def _unquantize(root: Path, repo: str, path: Path) -> Path:
+    import io
+
+    import torch
+    from safetensors.torch import load_file
+
+    from harness.replica import QUANTIZED_FROM
+
+    if repo not in QUANTIZED_FROM or not path.exists():
+        raise FileNotFoundError(f"{repo} has no INT8 pytorch_model.bin made from another stand-in")
+    (weights,) = _snapshot(root, QUANTIZED_FROM[repo]).glob("model.safetensors")
+    buffer = io.BytesIO()
+    torch.save(load_file(weights), buffer)
+    return _replace(path, buffer.getvalue())
 
 
 def _shuffled(array: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -36,6 +36,11 @@ class ReplicaExpectations:
         entry = self.entries.get(claim_id, {}).get(backend)
         return None if entry is None else entry["scores"]
 
+    def fixed(self, claim_id: str, backend: str) -> float | None:
+        """An expected value that does not depend on examples (a size)."""
+        entry = self.entries.get(claim_id, {}).get(backend)
+        return None if entry is None else entry["value"]
+
     def value(self, claim_id: str, backend: str, indices: Sequence[int]) -> float | None:
         scores = self.scores(claim_id, backend)
         if scores is None:

@@ -168,6 +168,7 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         for repo, tables in qa_datasets.items():
             datasets.setdefault(repo, {}).update(tables)
         expected.update(qa_expected)
+        expected.update(_sizes(registry, folders, buildable))
         revisions = {repo: _write_repo(hub, "model", repo, folder, files) for repo, folder in folders.items()}
         for (repo, ref_name), folder in variants.items():
             _write_repo(hub, "model", repo, folder, files, ref=ref_name)
@@ -193,6 +194,31 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         datasets=tuple(sorted(datasets)),
         expected={cid: {b: v["value"] for b, v in per.items()} for cid, per in expected.items()},
     )
+
+
+def _sizes(registry: Registry, folders: dict[str, Path], buildable: set[str]) -> dict[str, dict[str, Any]]:
+    """Expected sizes: the bytes this builder wrote (or, for PyTorch, what torch.save writes)."""
+    import io
+
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    expected: dict[str, dict[str, Any]] = {}
+    for claim in registry.select(checkable=True):
+        if claim.metric != "size_mib" or claim.model.repo not in folders:
+            continue
+        folder = folders[claim.model.repo]
+        for backend in (b for b in claim.backends if b in buildable):
+            if claim.file and (folder / claim.file).exists():
+                size, how = (folder / claim.file).stat().st_size, f"bytes of {claim.file} as written"
+            elif not claim.file and backend == "torch":
+                buffer = io.BytesIO()
+                torch.save(AutoModelForSequenceClassification.from_pretrained(folder).state_dict(), buffer)
+                size, how = len(buffer.getvalue()), "bytes torch.save wrote for the state dict"
+            else:
+                continue
+            expected.setdefault(claim.id, {})[backend] = {"value": size / 2**20, "reference": how}
+    return expected
 
 
 def _quantized_stand_ins(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +93,8 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         raise BackendUnavailable(reason)
     if claim.task not in TASKS:
         raise NotSupported(f"task {claim.task!r} has no implementation in this version of harness")
+    if claim.metric == "size_mib":
+        return check_size(claim, backend, settings)
     from transformers import AutoTokenizer
 
     from harness.tasks.classification import LabelMismatch
@@ -174,6 +176,38 @@ def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_le
         scores=qa.scores(claim.metric, found.texts, rows.labels), notes=(note,), seconds=found.seconds,
         features=found.windows,
     )  # fmt: skip
+
+
+def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
+    """MiB of the artifact the claim names, against the card (or the replica's bytes on disk)."""
+    from harness import sizes
+
+    model = resolve_model(claim, backend, settings.location)
+    measured, how = sizes.measure(model.path, backend=backend, task=claim.task, file=claim.file)
+    tolerance, notes = claim.tolerance, [how]
+    target = claim.value
+    if settings.expectations is not None:
+        target = settings.expectations.fixed(claim.id, backend)
+        if target is None:
+            raise NotSupported(f"the replica at {settings.expectations.root} has no size for {claim.id} on {backend}")
+        # Stand-ins are smaller than the real models: keep the card's relative precision.
+        tolerance = replace(tolerance, amount=tolerance.amount * target / claim.value)
+        notes.append(f"tolerance scaled by the stand-in's size ({claim.tolerance.describe()} on {claim.value:g})")
+    return Verdict(
+        claim_id=claim.id,
+        backend=backend,
+        status=PASS if tolerance.admits(claimed=target, measured=measured) else FAIL,
+        metric=claim.metric,
+        claimed=claim.value,
+        target=target,
+        measured=measured,
+        tolerance=tolerance.describe(),
+        mode="replica" if settings.expectations else "card",
+        model=model.repo,
+        model_revision=model.revision,
+        source=claim.source,
+        notes=tuple(notes),
+    )
 
 
 def _rate(count: int, seconds: float) -> float | None:

@@ -52,11 +52,13 @@ class Verdict:
         if self.reason:
             lines.append(f"  reason     {self.reason}")
         lines.append(f"  tolerance  {self.tolerance}")
-        sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
-        lines.append(f"  examples   {self.n}{sample}")
+        if self.n is not None:
+            sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
+            lines.append(f"  examples   {self.n}{sample}")
         lines.append(f"  backend    {self.backend}")
         lines.append(f"  model      {self.model} @ {self.model_revision}")
-        lines.append(f"  dataset    {self.dataset} @ {self.dataset_revision}")
+        if self.dataset:
+            lines.append(f"  dataset    {self.dataset} @ {self.dataset_revision}")
         if self.features_per_second:
             lines.append(f"  speed      {self.features_per_second:.0f} features/s ({self.features} features)")
         for note in self.notes:

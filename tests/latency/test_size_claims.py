@@ -1,0 +1,11 @@
+"""Every size claim: MiB of the artifact the claim names, measured as the card measured it."""
+
+import pytest
+
+pytestmark = pytest.mark.latency
+
+
+def test_size_claim_holds(harness_case, harness_check):
+    verdict = harness_check(harness_case)
+    if not verdict.passed:
+        pytest.fail(verdict.explain(), pytrace=False)

@@ -1,0 +1,77 @@
+"""The inc claims through pytest: both formats pass; damage, an unpinned pickle or FP32 weights fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("neural_compressor", reason="needs the Intel Neural Compressor environment: tox -e inc")
+
+from harness.defects import apply_defect  # noqa: E402
+
+INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
+TESTS = Path(__file__).parents[1]
+
+
+@pytest.fixture
+def run_inc(pytester, pytestconfig):
+    from harness.plugin import SESSION
+
+    pytester.makepyfile(
+        test_claims=(TESTS / "accuracy" / "test_claims.py").read_text(),
+        test_sizes=(TESTS / "latency" / "test_size_claims.py").read_text(),
+    )
+    cache = pytestconfig.stash[SESSION].cache_dir
+
+    def run(replica: Path, *args: str):
+        return pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--harness-cache-dir", str(cache), "--harness-hub", str(replica),
+            "--harness-model", INT8, "--harness-backend", "inc", *args,
+        )  # fmt: skip
+
+    return run
+
+
+def use_current_format(replica: Path) -> None:
+    refs = replica / "hub" / f"models--{INT8.replace('/', '--')}" / "refs"
+    (refs / "main").write_text((refs / "inc-current-format").read_text())
+
+
+def test_the_2022_format_passes_accuracy_and_size(run_inc, replica_copy):
+    result = run_inc(replica_copy)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["sst2-int8-pytorch-accuracy*inc*pass*", "sst2-int8-pytorch-size*inc*pass*"])
+
+
+def test_the_current_format_passes_accuracy_and_size(run_inc, replica_copy):
+    use_current_format(replica_copy)
+    run_inc(replica_copy).assert_outcomes(passed=2)
+
+
+def test_damaged_int8_weights_fail_the_accuracy_claim(run_inc, replica_copy):
+    use_current_format(replica_copy)
+    apply_defect(replica_copy, repo=INT8, defect="damage-weights")
+    result = run_inc(replica_copy, "-m", "accuracy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*claim sst2-int8-pytorch-accuracy [[]inc[]] DOES NOT HOLD"])
+
+
+def test_a_changed_2022_file_is_not_unpickled(run_inc, replica_copy):
+    apply_defect(replica_copy, repo=INT8, defect="damage-weights")  # its sha256 no longer matches
+    refused = run_inc(replica_copy, "-m", "accuracy")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(["*reason *pytorch_model.bin stores *DotDict*not pinned*--harness-allow-pickle*"])
+    vouched = run_inc(replica_copy, "-m", "accuracy", "--harness-allow-pickle")
+    vouched.assert_outcomes(failed=1)  # loaded now, and wrong: the weights were damaged
+    vouched.stdout.fnmatch_lines(["*measured   0.*"])
+    assert "not pinned" not in vouched.stdout.str()
+
+
+def test_fp32_weights_in_place_of_int8_fail_the_size_claim(run_inc, replica_copy):
+    apply_defect(replica_copy, repo=INT8, defect="unquantize")
+    result = run_inc(replica_copy, "-m", "latency")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*claim sst2-int8-pytorch-size [[]inc[]] DOES NOT HOLD", "*note       size of pytorch_model.bin on disk"]
+    )
