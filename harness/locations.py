@@ -66,7 +66,10 @@ def replica_root(cache_dir: Path) -> Path:
     buildable = ",".join(name for name in LOADERS if unavailable_reason(name) is None)
     digest = hashlib.sha256(f"{__version__}|{buildable}".encode())
     package = Path(__file__).parent
-    builders = ["replica.py", "replica_qa.py", "replica_inc.py", "training.py", "backends/onnx_export.py"]
+    builders = [
+        "replica.py", "replica_text.py", "replica_classification.py", "replica_qa.py", "replica_inc.py",
+        "training.py", "backends/onnx_export.py",
+    ]  # fmt: skip
     for path in sorted([*(package / name for name in builders), *(package / "cards").glob("*.yaml")]):
         digest.update(path.read_bytes())
     return cache_dir / f"replica-{digest.hexdigest()[:12]}"

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from harness.card_schema import CardError, CardReader, join_key
+
 TASK_METRICS: dict[str, frozenset[str]] = {
     "text-classification": frozenset({"accuracy", "eval_loss"}),
     "text-pair-classification": frozenset({"accuracy", "eval_loss"}),
@@ -56,10 +58,6 @@ _CLAIM_KEYS = {
     "checkable",
     "reason",
 }
-
-
-class CardError(ValueError):
-    """A card file does not follow the schema; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,7 +197,7 @@ def load_card(path: Path) -> list[Claim]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CardError(f"{path}: not valid YAML ({exc}). Fix the syntax and load again.") from exc
-    where = _Where(path)
+    where = CardReader(path)
     card = where.mapping(document, "", _CARD_KEYS, required={"card", "models", "claims"})
     card_name = where.text(card, "card")
     models = {
@@ -215,70 +213,11 @@ def load_card(path: Path) -> list[Claim]:
     return [_claim(where, f"claims[{i}]", raw, card_name, models, datasets) for i, raw in enumerate(raw_claims)]
 
 
-class _Where:
-    """Validation helpers that know which file they are reading."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, key: str, message: str) -> CardError:
-        at = f" at {key!r}" if key else ""
-        return CardError(f"{self.path}{at}: {message}")
-
-    def mapping(
-        self, value: Any, key: str, allowed: set[str] | None = None, required: set[str] = frozenset()
-    ) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"expected a mapping, found {type(value).__name__}.")
-        if allowed is not None:
-            for name in value:
-                if name not in allowed:
-                    hint = difflib.get_close_matches(str(name), sorted(allowed), n=1)
-                    did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
-                    raise self.fail(
-                        _join(key, name),
-                        f"unknown key.{did_you_mean} Allowed keys: {', '.join(sorted(allowed))}.",
-                    )
-        for name in sorted(required):
-            if name not in value or value[name] is None:
-                raise self.fail(_join(key, name), "required key is missing; add it.")
-        return value
-
-    def text(self, mapping: Mapping[str, Any], key: str, where: str = "") -> str:
-        value = mapping.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(_join(where, key), f"expected a non-empty string, found {value!r}.")
-        return value
-
-    def choice(self, mapping: Mapping[str, Any], key: str, allowed: Iterable[str], where: str) -> str:
-        value = mapping.get(key)
-        allowed = list(allowed)
-        if value not in allowed:
-            hint = difflib.get_close_matches(str(value), allowed, n=1)
-            did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
-            raise self.fail(
-                _join(where, key), f"{value!r} is not allowed.{did_you_mean} Allowed: {', '.join(allowed)}."
-            )
-        return value
-
-    def positive_int(self, mapping: Mapping[str, Any], key: str, where: str) -> int | None:
-        value = mapping.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.fail(_join(where, key), f"expected a positive integer, found {value!r}.")
-        return value
-
-
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix else str(key)
-
-
-def _model(where: _Where, key: str, raw: Any) -> ModelRef:
+def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
     raw = where.mapping(raw, key, _MODEL_KEYS, required={"repo"})
-    architecture = where.mapping(raw.get("architecture") or {}, _join(key, "architecture"))
+    architecture = where.mapping(raw.get("architecture") or {}, join_key(key, "architecture"))
     for name in architecture:
-        where.positive_int(architecture, name, _join(key, "architecture"))
+        where.positive_int(architecture, name, join_key(key, "architecture"))
     return ModelRef(
         repo=where.text(raw, "repo", key),
         revision=_revision(where, raw, key),
@@ -287,15 +226,15 @@ def _model(where: _Where, key: str, raw: Any) -> ModelRef:
     )
 
 
-def _dataset(where: _Where, key: str, raw: Any) -> DatasetRef:
+def _dataset(where: CardReader, key: str, raw: Any) -> DatasetRef:
     raw = where.mapping(raw, key, _DATASET_KEYS, required={"repo", "split", "files", "inputs", "label"})
     inputs = raw["inputs"]
     if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
-        raise where.fail(_join(key, "inputs"), f"expected a list of column names, found {inputs!r}.")
+        raise where.fail(join_key(key, "inputs"), f"expected a list of column names, found {inputs!r}.")
     split = where.text(raw, "split", key)
     if split == "test":
         raise where.fail(
-            _join(key, "split"),
+            join_key(key, "split"),
             "GLUE-style test splits carry label -1 and cannot score a claim; name the split the card used.",
         )
     return DatasetRef(
@@ -310,15 +249,15 @@ def _dataset(where: _Where, key: str, raw: Any) -> DatasetRef:
     )
 
 
-def _revision(where: _Where, raw: Mapping[str, Any], key: str) -> str | None:
+def _revision(where: CardReader, raw: Mapping[str, Any], key: str) -> str | None:
     value = raw.get("revision")
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise where.fail(_join(key, "revision"), f"expected a branch, tag or commit SHA, found {value!r}.")
+        raise where.fail(join_key(key, "revision"), f"expected a branch, tag or commit SHA, found {value!r}.")
     return value
 
 
 def _claim(
-    where: _Where,
+    where: CardReader,
     key: str,
     raw: Any,
     card_name: str,
@@ -332,14 +271,14 @@ def _claim(
     model = models.get(raw["model"])
     if model is None:
         raise where.fail(
-            _join(key, "model"),
+            join_key(key, "model"),
             f"{raw['model']!r} is not one of this card's models ({', '.join(models)}); "
             "declare it under 'models' or fix the name.",
         )
     task = where.choice(raw, "task", TASK_METRICS, key)
     checkable = raw.get("checkable", True)
     if not isinstance(checkable, bool):
-        raise where.fail(_join(key, "checkable"), f"expected true or false, found {checkable!r}.")
+        raise where.fail(join_key(key, "checkable"), f"expected true or false, found {checkable!r}.")
     allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | UNCHECKABLE_METRICS)
     metric = where.choice(raw, "metric", allowed_metrics, key)
     common = dict(
@@ -366,12 +305,12 @@ def _claim(
         )
     if metric in UNCHECKABLE_METRICS:
         raise where.fail(
-            _join(key, "checkable"),
+            join_key(key, "checkable"),
             f"the harness cannot measure {metric!r}; set 'checkable: false' and give a 'reason'.",
         )
     for name in ("value", "tolerance", "backends"):
         if raw.get(name) is None:
-            raise where.fail(_join(key, name), "required key is missing for a checkable claim; add it.")
+            raise where.fail(join_key(key, name), "required key is missing for a checkable claim; add it.")
     return Claim(
         **common,
         dataset=_claim_dataset(where, key, raw, task, metric, datasets),
@@ -388,54 +327,54 @@ def _claim(
     )
 
 
-def _qa_settings(where: _Where, key: str, raw: Mapping[str, Any], task: str) -> QASettings | None:
+def _qa_settings(where: CardReader, key: str, raw: Mapping[str, Any], task: str) -> QASettings | None:
     if task != "question-answering":
         if "qa" in raw:
-            raise where.fail(_join(key, "qa"), f"only question-answering claims take QA settings; this is {task}.")
+            raise where.fail(join_key(key, "qa"), f"only question-answering claims take QA settings; this is {task}.")
         return None
-    values = where.mapping(raw.get("qa") or {}, _join(key, "qa"), _QA_KEYS)
-    return QASettings(**{name: where.positive_int(values, name, _join(key, "qa")) for name in values})
+    values = where.mapping(raw.get("qa") or {}, join_key(key, "qa"), _QA_KEYS)
+    return QASettings(**{name: where.positive_int(values, name, join_key(key, "qa")) for name in values})
 
 
 def _claim_dataset(
-    where: _Where, key: str, raw: Mapping[str, Any], task: str, metric: str, datasets: Mapping[str, DatasetRef]
+    where: CardReader, key: str, raw: Mapping[str, Any], task: str, metric: str, datasets: Mapping[str, DatasetRef]
 ) -> DatasetRef | None:
     if metric in ARTIFACT_METRICS:
         return None
     if raw.get("dataset") not in datasets:
         raise where.fail(
-            _join(key, "dataset"),
+            join_key(key, "dataset"),
             f"{raw.get('dataset')!r} is not one of this card's datasets ({', '.join(datasets) or 'none'}).",
         )
     dataset = datasets[raw["dataset"]]
     if task == "text-pair-classification" and len(dataset.inputs) != 2:
-        raise where.fail(_join(key, "task"), "a pair task needs a dataset with two input columns.")
+        raise where.fail(join_key(key, "task"), "a pair task needs a dataset with two input columns.")
     return dataset
 
 
-def _number(where: _Where, raw: Mapping[str, Any], name: str, key: str) -> float:
+def _number(where: CardReader, raw: Mapping[str, Any], name: str, key: str) -> float:
     value = raw.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise where.fail(_join(key, name), f"expected a finite number, found {value!r}.")
+        raise where.fail(join_key(key, name), f"expected a finite number, found {value!r}.")
     return float(value)
 
 
-def _tolerance(where: _Where, raw: Mapping[str, Any], key: str) -> float:
+def _tolerance(where: CardReader, raw: Mapping[str, Any], key: str) -> float:
     amount = _number(where, raw, "tolerance", key)
     if amount < 0:
         raise where.fail(
-            _join(key, "tolerance"),
+            join_key(key, "tolerance"),
             f"must be zero or positive, found {amount:g}; use 'bound: at-least' or 'at-most' for a one-sided claim.",
         )
     return amount
 
 
-def _backends(where: _Where, raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
+def _backends(where: CardReader, raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
     value = raw.get("backends")
     if not isinstance(value, list) or not value:
-        raise where.fail(_join(key, "backends"), f"expected a non-empty list from {', '.join(BACKENDS)}.")
+        raise where.fail(join_key(key, "backends"), f"expected a non-empty list from {', '.join(BACKENDS)}.")
     for i, _ in enumerate(value):
-        where.choice(dict(enumerate(value)), i, BACKENDS, _join(key, "backends"))
+        where.choice(dict(enumerate(value)), i, BACKENDS, join_key(key, "backends"))
     if len(set(value)) != len(value):
-        raise where.fail(_join(key, "backends"), f"lists a backend twice: {value!r}.")
+        raise where.fail(join_key(key, "backends"), f"lists a backend twice: {value!r}.")
     return tuple(value)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from harness.backends.base import ModelRequest, PickleRefused
+from harness.backends.torch import TorchPredictor, input_names
 
 INC_CLASSES = {
     "text-classification": "INCModelForSequenceClassification",
@@ -29,20 +28,10 @@ NEVER_UNPICKLED = ("training_args.bin",)  # pickles classes of a training script
 
 
 @dataclass
-class IncPredictor:
-    model: object  # optimum.intel INCModel
-    id2label: Mapping[int, str]
-    input_names: tuple[str, ...]
-    description: str
-    size_mib: float  # of the checkpoint file, as the card measures it
+class IncPredictor(TorchPredictor):
+    """An INCModel runs like a torch module; it adds the checkpoint's size."""
 
-    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
-        tensors = {name: torch.from_numpy(batch[name]) for name in self.input_names}
-        with torch.inference_mode():
-            output = self.model(**tensors)
-        if "start_logits" in output:
-            return output.start_logits.numpy(), output.end_logits.numpy()
-        return output.logits.numpy()
+    size_mib: float = 0.0  # of the checkpoint file, as the card measures it
 
 
 def load(request: ModelRequest) -> IncPredictor:
@@ -51,13 +40,10 @@ def load(request: ModelRequest) -> IncPredictor:
     checkpoint = request.folder / (request.file or "pytorch_model.bin")
     folder, form = loadable_folder(checkpoint, request)
     model = getattr(optimum.intel, INC_CLASSES[request.task]).from_pretrained(folder)
-    names = ("input_ids", "attention_mask") if model.config.model_type == "distilbert" else (
-        "input_ids", "attention_mask", "token_type_ids"
-    )  # fmt: skip
     return IncPredictor(
         model=model,
         id2label=dict(model.config.id2label),
-        input_names=names,
+        input_names=input_names(model.model),
         description=f"inc int8 {checkpoint.name} ({form})",
         size_mib=checkpoint.stat().st_size / 2**20,
     )

@@ -40,6 +40,10 @@ def load(request: ModelRequest) -> TorchPredictor:
     # use_safetensors=None prefers model.safetensors and falls back to a .bin, which torch then
     # loads with weights_only=True (transformers' default on torch >= 2.6).
     model = auto.from_pretrained(request.folder, local_files_only=True, trust_remote_code=False).eval()
-    accepted = inspect.signature(model.forward).parameters
-    names = tuple(n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted)
-    return TorchPredictor(model=model, id2label=dict(model.config.id2label), input_names=names)
+    return TorchPredictor(model=model, id2label=dict(model.config.id2label), input_names=input_names(model))
+
+
+def input_names(module: torch.nn.Module) -> tuple[str, ...]:
+    """The tokenizer outputs ``module.forward`` accepts (DistilBERT takes no token_type_ids)."""
+    accepted = inspect.signature(module.forward).parameters
+    return tuple(n for n in ("input_ids", "attention_mask", "token_type_ids") if n in accepted)

@@ -19,9 +19,9 @@ SETTINGS = QASettings(doc_stride=16, max_query_length=8, n_best=5, max_answer_le
 def tokenizer(tmp_path_factory):
     from transformers import BertTokenizerFast
 
-    from harness.replica import _Text, _write_tokenizer
+    from harness.replica_text import Text, write_tokenizer
 
-    folder = _write_tokenizer(tmp_path_factory.mktemp("tok") / "t", _Text(random.Random(0)).words)
+    folder = write_tokenizer(tmp_path_factory.mktemp("tok") / "t", Text(random.Random(0)).words)
     return BertTokenizerFast.from_pretrained(folder)
 
 

@@ -1,0 +1,207 @@
+"""Classification stand-ins: small DistilBERTs trained on keyword text, and splits labelled against them.
+
+Each model is trained for seconds so its predictions are diverse and confident. A split's labels
+agree with the reference predictions on the share of rows the card claims, so a label-order bug or
+damaged weights move the measured value far outside the tolerance. Expected values come from the
+plain ``transformers`` pipeline, one example at a time, scored here by label name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.registry import Claim, DatasetRef
+from harness.replica_text import Text
+from harness.training import fit
+
+# Label names as the real artifacts carry them (models upper-case; GLUE's ClassLabel lower-case).
+DATASET_LABELS: dict[tuple[str, str | None], list[str]] = {
+    ("nyu-mll/glue", "sst2"): ["negative", "positive"],
+    ("nyu-mll/glue", "mnli"): ["entailment", "neutral", "contradiction"],
+    # The real split's 151 intent names were not available offline; these keep the count and the
+    # "oos" class, which is what label alignment and the metric depend on.
+    ("clinc/clinc_oos", "plus"): [f"intent_{i:03d}" for i in range(150)] + ["oos"],
+}
+MODEL_LABELS: dict[str, list[str]] = {
+    "distilbert/distilbert-base-uncased-finetuned-sst-2-english": ["NEGATIVE", "POSITIVE"],
+    # A different order from GLUE's ids on purpose: only alignment by name scores this model right.
+    "typeform/distilbert-base-uncased-mnli": ["CONTRADICTION", "ENTAILMENT", "NEUTRAL"],
+    "Adriana213/distilbert-base-uncased-finetuned-clinc": DATASET_LABELS[("clinc/clinc_oos", "plus")],
+}
+# Rows per replica split: the real size where it is small, fewer where a reference run would be slow.
+ROWS = {"sst2": 872, "mnli": 1000, "plus": 3100}
+
+
+MODEL_TASKS = ("text-classification", "text-pair-classification")
+
+
+def train_model(
+    folder: Path, repo: str, claim: Claim, vocab: Path, text: Text, keywords: list[list[str]], seed: int
+) -> Path:
+    import torch
+    from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
+
+    names = MODEL_LABELS[repo]
+    dataset_names = DATASET_LABELS[(claim.dataset.repo, claim.dataset.config)]
+    tokenizer = AutoTokenizer.from_pretrained(vocab)
+    config = DistilBertConfig(
+        vocab_size=tokenizer.vocab_size,
+        dim=64,
+        n_layers=2,
+        n_heads=4,
+        hidden_dim=128,
+        max_position_embeddings=512,
+        id2label=dict(enumerate(names)),
+        label2id={name: i for i, name in enumerate(names)},
+    )
+    torch.manual_seed(seed)
+    model = DistilBertForSequenceClassification(config)
+    model_index = {name.lower(): i for i, name in enumerate(names)}
+    rows, targets = [], []
+    for i in range(max(2000, 12 * len(names))):
+        intended = i % len(names)
+        rows.append(_row(text, claim, keywords[intended], allow_long=False))
+        targets.append(model_index[dataset_names[intended].lower()])
+    encoded = tokenizer(*zip(*rows, strict=True), truncation=True, max_length=64, padding=True, return_tensors="pt")
+    inputs = {"input_ids": encoded.input_ids, "attention_mask": encoded.attention_mask}
+    fit(model, inputs, {"labels": torch.tensor(targets)}, steps=350, batch_size=64, lr=3e-3, seed=seed)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def _row(text: Text, claim: Claim, keywords: Sequence[str], *, allow_long: bool = True) -> tuple[str, ...]:
+    # A few evaluation rows longer than max_seq_length exercise truncation; training needs none.
+    long = allow_long and text.rng.random() < 0.03
+    if claim.task == "text-pair-classification":
+        return text.sentence(text.words, long=long), text.sentence(keywords)
+    return (text.sentence(keywords, long=long),)
+
+
+def split_rows(
+    ref: DatasetRef, claims: Sequence[Claim], text: Text, keywords: list[list[str]], seed: int
+) -> list[tuple[str, ...]]:
+    """The rows of one split, the same for a seed whatever else the replica holds."""
+    text.rng = random.Random(f"{seed}:{ref.repo}:{ref.config}:{ref.split}")
+    names = DATASET_LABELS[(ref.repo, ref.config)]
+    intended = [i % len(names) for i in range(ROWS[ref.config])]
+    text.rng.shuffle(intended)
+    return [_row(text, claims[0], keywords[c]) for c in intended]
+
+
+def split(
+    ref: DatasetRef,
+    claims: Sequence[Claim],
+    rows: Sequence[tuple[str, ...]],
+    reference_folders: dict[tuple[str, str], Path],
+    rng: random.Random,
+    progress: Callable[[str], None],
+) -> tuple[str, dict[str, Any], dict[str, dict[str, dict[str, Any]]]]:
+    """Label one split and score every claim's reference on it.
+
+    ``reference_folders`` maps (repo, backend) to the folder the reference model loads from; a
+    backend missing there cannot be built in this environment and gets no expected value.
+    """
+    names = DATASET_LABELS[(ref.repo, ref.config)]
+    memo: dict[tuple[str, str, str | None], dict[str, list[Any]]] = {}
+
+    def reference(claim: Claim, backend: str) -> dict[str, list[Any]]:
+        kind = "fp32" if backend == "torch" or (backend == "onnx" and not claim.file) else backend
+        key = (claim.model.repo, kind, claim.file)
+        if key not in memo:
+            folder = reference_folders[(claim.model.repo, "torch" if kind == "fp32" else backend)]
+            progress(f"reference pipeline: {claim.model.repo} ({kind}) on {ref.config}/{ref.split}")
+            memo[key] = _reference_scores(folder, _reference_model(folder, kind, claim.file), rows, claim)
+        return memo[key]
+
+    # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
+    # the share of rows that claim states, so its expected value is the card's own figure.
+    anchor = next(c for c in claims if c.file is None and c.metric == "accuracy")
+    labels = _labels(reference(anchor, "torch")["labels"], names, share=anchor.value, rng=rng)
+    path = f"{ref.config}/{ref.split}-00000-of-00001.parquet"
+    assert fnmatch.fnmatch(path, ref.files), (path, ref.files)
+    expected: dict[str, dict[str, dict[str, Any]]] = {}
+    for claim in claims:
+        for backend in claim.backends:
+            if (
+                claim.model.repo,
+                "torch" if backend == "onnx" and not claim.file else backend,
+            ) not in reference_folders:
+                continue  # not buildable in this environment
+            scores = _score(claim.metric, reference(claim, backend), labels, names)
+            expected.setdefault(claim.id, {})[backend] = {
+                "value": sum(scores) / len(scores),
+                "scores": scores,
+                "reference": f"transformers.pipeline('text-classification'), {backend} {claim.file or ''}".strip(),
+            }
+    return path, _table(ref, rows, labels, names), expected
+
+
+def _reference_model(folder: Path, backend: str, file: str | None):
+    """The model object the reference pipeline runs: a transformers, ORT or INC model."""
+    if backend == "inc":
+        from optimum.intel import INCModelForSequenceClassification
+
+        return INCModelForSequenceClassification.from_pretrained(folder)
+    if backend == "onnx" and file:
+        from optimum.onnxruntime import ORTModelForSequenceClassification
+
+        return ORTModelForSequenceClassification.from_pretrained(folder, file_name=file)
+    from transformers import AutoModelForSequenceClassification
+
+    return AutoModelForSequenceClassification.from_pretrained(folder).eval()
+
+
+def _reference_scores(folder: Path, model, rows: Sequence[tuple[str, ...]], claim: Claim) -> dict[str, list[Any]]:
+    """The plain pipeline, one example at a time: the top label and every label's probability."""
+    from transformers import AutoTokenizer, pipeline
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
+    top, probabilities = [], []
+    for row in rows:
+        query = {"text": row[0], "text_pair": row[1]} if len(row) == 2 else row[0]
+        result = classify(query, top_k=None, truncation=True, max_length=claim.max_seq_length or 512)
+        top.append(result[0]["label"])
+        probabilities.append({item["label"].lower(): item["score"] for item in result})
+    return {"labels": top, "probabilities": probabilities}
+
+
+def _labels(predicted: Sequence[str], names: Sequence[str], *, share: float, rng: random.Random) -> list[int]:
+    index = {name.lower(): i for i, name in enumerate(names)}
+    agree = set(rng.sample(range(len(predicted)), round(share * len(predicted))))
+    labels = []
+    for i, label in enumerate(predicted):
+        mine = index[label.lower()]
+        labels.append(mine if i in agree else rng.choice([j for j in range(len(names)) if j != mine]))
+    return labels
+
+
+def _score(metric: str, reference: dict[str, list[Any]], labels: Sequence[int], names: Sequence[str]) -> list[float]:
+    # Computed here, apart from harness.metrics, so the reference does not share the code it checks.
+    if metric == "accuracy":
+        return [float(p.lower() == names[y].lower()) for p, y in zip(reference["labels"], labels, strict=True)]
+    if metric == "eval_loss":
+        return [
+            -math.log(max(p[names[y].lower()], 1e-45)) for p, y in zip(reference["probabilities"], labels, strict=True)
+        ]
+    raise ValueError(f"the replica has no reference for metric {metric!r}")
+
+
+def _table(ref: DatasetRef, rows, labels: list[int], names: list[str]) -> dict[str, Any]:
+    import datasets
+
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(ref.inputs)}
+    return {
+        "columns": {**columns, ref.label: labels, "idx": list(range(len(labels)))},
+        "features": {
+            **{name: datasets.Value("string") for name in ref.inputs},
+            ref.label: datasets.ClassLabel(names=list(names)),
+            "idx": datasets.Value("int32"),
+        },
+    }
