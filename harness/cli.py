@@ -27,12 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     replica.add_argument("--defect-model", metavar="REPO_ID", help="the model --defect applies to")
     replica.add_argument("--force", action="store_true", help="replace --out if it already exists")
 
-    demo = commands.add_parser("demo", help="build the replica hub and run the accuracy suite against it")
-    demo.add_argument("--out", type=Path, default=Path("results"), help="where the verdicts JSON goes")
+    demo = commands.add_parser("demo", help="build the replica hub and run the accuracy and size suites against it")
+    demo.add_argument("--out", type=Path, default=Path("results"), help="where verdicts, report and picture go")
+
+    report = commands.add_parser("report", help="write report.md and the accuracy-latency-size PNG from verdicts")
+    report.add_argument("results", type=Path, help="a verdicts JSON written by --harness-json or --harness-report")
+    report.add_argument("--out", type=Path, default=None, help="folder for the report (default: beside RESULTS)")
 
     args = parser.parse_args(argv)
     try:
-        return {"claims": _claims, "replica": _replica, "demo": _demo}[args.command](args)
+        return {"claims": _claims, "replica": _replica, "demo": _demo, "report": _report}[args.command](args)
     except (CardError, FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"harness {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -96,29 +100,26 @@ def _replica(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    suite = Path("tests") / "accuracy"
-    if not suite.is_dir():
-        raise FileNotFoundError(f"run `harness demo` from the root of a harness checkout ({suite} is not here)")
+    suites = [Path("tests") / "accuracy", Path("tests") / "latency"]
+    if not all(suite.is_dir() for suite in suites):
+        raise FileNotFoundError("run `harness demo` from the root of a harness checkout (tests/accuracy is not here)")
     results = args.out / "verdicts.json"
     if results.exists() and not _written_by_harness(results):
         raise FileExistsError(f"{results} exists and was not written by harness; choose another --out")
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(suite),
-        "-m",
-        "accuracy",
-        "--harness-hub",
-        "replica",
-        "--harness-json",
-        str(results),
-        "-p",
-        "no:cacheprovider",
-        "-q",
-    ]
+    command = [sys.executable, "-m", "pytest", *map(str, suites), "--harness-hub", "replica",
+               "--harness-report", str(args.out), "-p", "no:cacheprovider", "-q"]  # fmt: skip
     print("$ " + " ".join(command), flush=True)
     return subprocess.call(command)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from harness import report
+
+    rows, about = report.read_json(args.results)
+    folder = args.out or args.results.parent
+    for path in report.write_report(folder, rows, about=about)[1:]:
+        print(f"wrote {path}")
+    return 0
 
 
 def _written_by_harness(path: Path) -> bool:

@@ -154,6 +154,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
     group.addoption(
+        "--harness-report",
+        default=None,
+        metavar="DIR",
+        help="write verdicts.json, report.md and an accuracy-latency-size PNG into DIR",
+    )
+    group.addoption(
         "--harness-cache-dir",
         default=None,
         metavar="DIR",
@@ -204,7 +210,8 @@ def harness_check(request: pytest.FixtureRequest) -> Callable[[ClaimCase], Verdi
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
-    if session is None or not session.verdicts and not config.getoption("harness_json"):
+    wanted = config.getoption("harness_json") or config.getoption("harness_report")
+    if session is None or not session.verdicts and not wanted:
         return
     from harness import report
 
@@ -212,12 +219,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_sep("=", "harness: model-card claims")
     for line in report.table(rows).splitlines():
         terminalreporter.write_line(line)
+    about = {"hub": session.hub, "strict": session.strict, "limit": session.limit}
     path = config.getoption("harness_json")
     if path:
-        report.write_json(
-            Path(path), rows, about={"hub": session.hub, "strict": session.strict, "limit": session.limit}
-        )
+        report.write_json(Path(path), rows, about=about)
         terminalreporter.write_line(f"verdicts written to {path}")
+    folder = config.getoption("harness_report")
+    if folder:
+        written = report.write_report(Path(folder), rows, about=about)
+        terminalreporter.write_line(f"report written: {', '.join(map(str, written))}")
 
 
 def _positive_int(value: str) -> int:

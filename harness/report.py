@@ -1,4 +1,5 @@
-"""Every claim's verdict as rows, a plain-text table and a JSON document."""
+"""Every claim's verdict as rows, a plain-text table, a JSON document, and a markdown report with a
+picture."""
 
 from __future__ import annotations
 
@@ -92,3 +93,51 @@ def _cell(value: Any, spec: str) -> str:
     if isinstance(value, float) and spec:
         return format(value, spec)
     return str(value)
+
+
+MARKDOWN_COLUMNS = (
+    ("model", "model", ""), ("backend", "backend", ""), ("claim", "claim_id", ""), ("metric", "metric", ""),
+    ("status", "status", ""), ("claimed", "claimed", ".4g"), ("measured", "measured", ".4g"),
+    ("expected (replica)", "target", ".4g"), ("examples/s", "examples_per_second", ".0f"),
+)  # fmt: skip
+
+
+def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> str:
+    """A markdown report: one table row per claim and backend that has a status worth reading."""
+    shown = [r for r in rows if r["status"] != NOT_RUN]
+    head = [title for title, _, _ in MARKDOWN_COLUMNS]
+    lines = [
+        "# Model-card claims",
+        "",
+        ", ".join(f"{key}: {value}" for key, value in about.items()),
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for row in shown:
+        lines.append("| " + " | ".join(_cell(row[key], spec) for _, key, spec in MARKDOWN_COLUMNS) + " |")
+    reasons = [r for r in shown if r["reason"] and r["status"] != "pass"]
+    if reasons:
+        lines += ["", "## Why some claims were not verified", ""]
+        lines += [f"- **{r['claim_id']}** [{r['backend']}] ({r['status']}): {r['reason']}" for r in reasons]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> list[Path]:
+    """verdicts.json, report.md and accuracy-latency-size.png in ``folder``."""
+    from harness import picture
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / "verdicts.json", rows, about=about)
+    png = picture.plot(rows, folder / "accuracy-latency-size.png", title="Model-card claims: accuracy, speed, size")
+    text = markdown(rows, about=about) + f"\n![accuracy, latency and size]({png.name})\n"
+    (folder / "report.md").write_text(text, encoding="utf-8")
+    return [folder / "verdicts.json", folder / "report.md", png]
+
+
+def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or "claims" not in document:
+        raise ValueError(f"{path} is not a harness verdicts file (no 'claims'); write one with --harness-json")
+    about = {k: v for k, v in document.items() if k != "claims"}
+    return document["claims"], about

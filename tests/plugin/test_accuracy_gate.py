@@ -145,6 +145,17 @@ def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_pat
     assert by_key[("sst2-fp32-size", "torch")]["status"] == "not run"
 
 
+def test_the_report_folder_gets_verdicts_markdown_and_picture(run_suite, pytester, replica_copy, tmp_path):
+    pytester.makepyfile(test_sizes=(Path(__file__).parents[1] / "latency" / "test_size_claims.py").read_text())
+    folder = tmp_path / "report"
+    result = run_suite(
+        "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32, "--harness-report", str(folder)
+    )
+    result.assert_outcomes(passed=3)  # accuracy on torch and onnx, size on torch
+    assert sorted(p.name for p in folder.iterdir()) == ["accuracy-latency-size.png", "report.md", "verdicts.json"]
+    assert "| sst2-fp32-size | size_mib | pass |" in (folder / "report.md").read_text()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -1,0 +1,61 @@
+"""The markdown report and the accuracy-latency-size picture, from a verdicts document."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import picture, report
+from harness.cli import main
+from harness.registry import load_registry
+from harness.verdict import FAIL, PASS, SKIPPED, Verdict
+
+MNLI = "typeform/distilbert-base-uncased-mnli"
+
+
+def verdicts():
+    common = dict(model=MNLI, source="card", examples_per_second=500.0)
+    return [
+        Verdict(claim_id="mnli-matched-accuracy", backend="torch", status=PASS, metric="accuracy", claimed=0.82,
+                target=0.82, measured=0.821, n=1000, **common),
+        Verdict(claim_id="mnli-mismatched-accuracy", backend="onnx", status=FAIL, metric="accuracy", claimed=0.82,
+                target=0.82, measured=0.40, n=1000, **common),
+        Verdict(claim_id="mnli-mismatched-accuracy", backend="torch", status=SKIPPED, metric="accuracy",
+                claimed=0.82, reason="model not in the Hub cache", model=MNLI),
+    ]  # fmt: skip
+
+
+def test_markdown_lists_the_claims_and_says_why_some_were_not_verified():
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    text = report.markdown(rows, about={"hub": "replica"})
+    assert (
+        "| typeform/distilbert-base-uncased-mnli | torch | mnli-matched-accuracy | accuracy | pass | 0.82 | 0.821 |"
+        in text
+    )
+    assert "- **mnli-mismatched-accuracy** [torch] (skipped): model not in the Hub cache" in text
+    assert "not run" not in text  # rows this run did not reach stay out of the report
+
+
+def test_points_put_accuracy_in_percent_and_time_per_example_in_ms():
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    found = {(p["claim"], p["label"]): p for p in picture.points(rows)}
+    point = found[("mnli-matched-accuracy", "distilbert-base-uncased-mnli [torch]")]
+    assert point["quality"] == pytest.approx(82.1) and point["ms"] == pytest.approx(2.0) and point["size"] is None
+    assert len(found) == 2  # the skipped claim has nothing to plot
+
+
+def test_the_report_command_writes_markdown_and_a_png(tmp_path, capsys):
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    report.write_json(tmp_path / "verdicts.json", rows, about={"hub": "replica"})
+    assert main(["report", str(tmp_path / "verdicts.json"), "--out", str(tmp_path / "out")]) == 0
+    png = tmp_path / "out" / "accuracy-latency-size.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert "![accuracy, latency and size](accuracy-latency-size.png)" in (tmp_path / "out" / "report.md").read_text()
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_the_report_command_refuses_a_file_that_is_not_verdicts(tmp_path, capsys):
+    (tmp_path / "other.json").write_text(json.dumps([1, 2]))
+    assert main(["report", str(tmp_path / "other.json")]) == 2
+    assert "is not a harness verdicts file" in capsys.readouterr().err
