@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,8 +56,12 @@ def run(
     max_tokens: int = 8192,
     max_rows: int = 128,
     per_token: bool = False,
+    on_batch: Callable[[int], object] | None = None,
 ) -> RunResult:
-    """Outputs in the features' order; with ``per_token`` each row is cut back to its own length."""
+    """Outputs in the features' order; with ``per_token`` each row is cut back to its own length.
+
+    ``on_batch`` is told how many features each finished batch held (for progress displays).
+    """
     lengths = [len(ids) for ids in features.input_ids]
     collected: list = []
     start = time.perf_counter()
@@ -73,6 +77,8 @@ def run(
                     target[index] = output[row, : lengths[index]]
             else:
                 target[group] = output
+        if on_batch is not None:
+            on_batch(len(group))
     seconds = time.perf_counter() - start
     return RunResult(outputs=tuple(collected), seconds=seconds)
 

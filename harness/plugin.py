@@ -48,6 +48,7 @@ class HarnessSession:
     models: tuple[str, ...]
     backends: tuple[str, ...]
     verdicts: list[Verdict] = field(default_factory=list)
+    progress: Callable | None = None  # set by pytest_configure from the terminal reporter
     _resolved: object | None = None
 
     def cases(self, suite: str) -> list[ClaimCase]:
@@ -72,6 +73,7 @@ class HarnessSession:
                 seed=self.seed,
                 expectations=resolved.expectations,
                 allow_pickle=self.allow_pickle,
+                progress=self.progress,
             )
             verdict = check(case.claim, case.backend, settings)
         except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
@@ -187,6 +189,18 @@ def pytest_configure(config: pytest.Config) -> None:
         models=tuple(config.getoption("harness_model")),
         backends=tuple(config.getoption("harness_backend")),
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Progress goes to the terminal reporter, which pytest's output capture does not swallow."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    harness = session.config.stash.get(SESSION, None)
+    if reporter is None or harness is None or session.config.get_verbosity() < 0:
+        return
+    from harness.progress import terminal_progress
+
+    harness.progress = terminal_progress(reporter, session.config.pluginmanager.get_plugin("capturemanager"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +40,8 @@ class Settings:
     seed: int = 0
     expectations: ReplicaExpectations | None = None
     allow_pickle: bool = False
+    # progress(description, total) -> a display with update(n) and close(); None shows nothing
+    progress: Callable[[str, int], Any] | None = None
 
     @property
     def trusted_sha256(self) -> frozenset[str]:
@@ -135,7 +140,8 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     max_length = claim.max_seq_length or tokenizer.model_max_length
     try:
-        evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length)
+        with _progress(settings, f"{claim.id} [{backend}]") as progress:
+            evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length, progress)
     except LabelMismatch as exc:
         return Verdict(status=FAIL, reason=f"labels cannot be aligned: {exc}", **common)
     measured = float(evaluation.scores.mean())
@@ -154,7 +160,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     )
 
 
-def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int) -> Evaluation:
+def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int, progress) -> Evaluation:
     from harness import engine
 
     inputs = claim.dataset.inputs
@@ -163,13 +169,15 @@ def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_le
 
         alignment = classification.align(predictor.id2label, rows.label_names)
         encoded = classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length)
-        result = engine.run(predictor, encoded)
+        result = engine.run(predictor, encoded, on_batch=progress(len(encoded)))
         scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
         return Evaluation(scores=scores, notes=(alignment.note,), seconds=result.seconds, features=len(encoded))
     from harness.tasks import qa
 
     questions, contexts = rows.inputs[inputs[0]], rows.inputs[inputs[1]]
-    found = qa.answer(tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa)
+    found = qa.answer(
+        tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa, progress=progress
+    )
     qa_settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
     note = f"{found.windows} windows for {len(rows)} questions ({qa_settings})"
     return Evaluation(
@@ -208,6 +216,24 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
         source=claim.source,
         notes=tuple(notes),
     )
+
+
+@contextmanager
+def _progress(settings: Settings, description: str):
+    """Yield ``start(total) -> update(n)``; the display, if any, is closed whatever happens."""
+    displays = []
+
+    def start(total: int) -> Callable[[int], object] | None:
+        if settings.progress is None:
+            return None
+        displays.append(settings.progress(description, total))
+        return displays[-1].update
+
+    try:
+        yield start
+    finally:
+        for display in displays:
+            display.close()
 
 
 def _rate(count: int, seconds: float) -> float | None:

@@ -6,7 +6,7 @@ windows; the best span maximizes start + end logit across all of a question's wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,11 +100,15 @@ class Answers:
 
 def answer(
     tokenizer, predictor: Predictor, questions: Sequence[str], contexts: Sequence[str], *, max_length: int,
-    settings: QASettings,
+    settings: QASettings, progress: Callable[[int], Callable[[int], object]] | None = None,
 ) -> Answers:  # fmt: skip
-    """Window, run in length-sorted batches, and pick each question's answer."""
+    """Window, run in length-sorted batches, and pick each question's answer.
+
+    ``progress(total_windows)`` returns the callback told how many windows each batch finished.
+    """
     found = features(tokenizer, questions, contexts, max_length=max_length, settings=settings)
-    result = engine.run(predictor, found.encoded, per_token=True)
+    on_batch = progress(len(found.question_of)) if progress else None
+    result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch)
     texts = best_answers(found, *result.outputs[:2], contexts, settings=settings)
     return Answers(texts=texts, windows=len(found.question_of), seconds=result.seconds)
 

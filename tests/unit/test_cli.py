@@ -34,6 +34,7 @@ def test_replica_refuses_to_replace_a_folder_that_has_files(tmp_path, capsys):
 def test_demo_keeps_a_results_file_it_did_not_write(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tests" / "accuracy").mkdir(parents=True)
+    (tmp_path / "tests" / "latency").mkdir(parents=True)
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "verdicts.json").write_text("my own notes")
     assert main(["demo"]) == 2

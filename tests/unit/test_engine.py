@@ -61,3 +61,11 @@ def test_per_token_outputs_come_back_unpadded_in_order(sequences):
     starts, ends = run(TokenPredictor(), features, max_tokens=256, per_token=True).outputs
     assert [row.tolist() for row in starts] == [[float(t) for t in s] for s in sequences]
     assert [row.tolist() for row in ends] == [[-float(t) for t in s] for s in sequences]
+
+
+def test_each_finished_batch_is_reported_once():
+    sequences = [[1] * n for n in range(1, 101)]
+    done: list[int] = []
+    run(SumPredictor(), Encoded(input_ids=sequences, token_type_ids=None, pad_id=0), max_tokens=512,
+        on_batch=done.append)  # fmt: skip
+    assert sum(done) == 100 and len(done) > 1
