@@ -15,7 +15,7 @@ import pytest
 
 from harness.locations import check_hub_value, default_cache_dir
 from harness.registry import BACKENDS, CardError, Claim, Registry, load_registry
-from harness.verdict import SKIPPED, Verdict
+from harness.verdict import FAIL, SKIPPED, Verdict
 
 SUITES = {
     "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
@@ -86,7 +86,7 @@ class HarnessSession:
             Verdict(
                 claim_id=case.claim.id,
                 backend=case.backend,
-                status=SKIPPED,
+                status=FAIL if self.strict else SKIPPED,  # strict: a claim that cannot be checked fails
                 metric=case.claim.metric,
                 claimed=case.claim.value,
                 reason=reason,
