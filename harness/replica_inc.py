@@ -53,9 +53,3 @@ def to_2022_format(current: Path, target: Path) -> Path:
     state["best_configure"] = DotDict(state["best_configure"])
     torch.save(state, target)
     return target
-
-
-def available() -> bool:
-    from harness.backends.base import unavailable_reason
-
-    return unavailable_reason("inc") is None

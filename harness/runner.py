@@ -57,14 +57,14 @@ class Evaluation:
     features: int
 
 
-def model_files(claim: Claim, backend: str) -> tuple[list[str], list[list[str]]]:
-    """The patterns to fetch and the files that must be present for ``claim`` on ``backend``."""
+def model_files(claim: Claim) -> tuple[list[str], list[list[str]]]:
+    """The patterns to fetch and the files that must be present for ``claim``."""
     weights = [claim.file] if claim.file else list(TORCH_WEIGHT_FILES)
     return [*MODEL_SUPPORT_PATTERNS, *weights], [["config.json"], weights]
 
 
-def resolve_model(claim: Claim, backend: str, location: HubLocation) -> Snapshot:
-    patterns, required = model_files(claim, backend)
+def resolve_model(claim: Claim, location: HubLocation) -> Snapshot:
+    patterns, required = model_files(claim)
     return resolve(
         claim.model.repo, location=location, revision=claim.model.revision, patterns=patterns, required=required
     )
@@ -104,7 +104,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
 
     from harness.tasks.classification import LabelMismatch
 
-    model = resolve_model(claim, backend, settings.location)
+    model = resolve_model(claim, settings.location)
     data = resolve_dataset(claim, settings.location)
     ref = claim.dataset
     split = read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
@@ -190,7 +190,7 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
     """MiB of the artifact the claim names, against the card (or the replica's bytes on disk)."""
     from harness import sizes
 
-    model = resolve_model(claim, backend, settings.location)
+    model = resolve_model(claim, settings.location)
     measured, how = sizes.measure(model.path, backend=backend, task=claim.task, file=claim.file)
     tolerance, notes = claim.tolerance, [how]
     target = claim.value

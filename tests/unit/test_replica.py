@@ -122,7 +122,7 @@ def harness_answers(replica_root, squad_rows, backend):
 
     claim = load_registry().by_id("dynamic-tinybert-squad-f1")
     location = HubLocation(cache_dir=replica_root / "hub", offline=True, label="replica")
-    model = resolve_model(claim, backend, location)
+    model = resolve_model(claim, location)
     request = ModelRequest(folder=model.path, task=claim.task, file=None, work_dir=replica_root.parent / "work")
     found = qa.answer(
         AutoTokenizer.from_pretrained(model.path), load_predictor(backend, request),
