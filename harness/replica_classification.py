@@ -111,12 +111,12 @@ def split(
     memo: dict[tuple[str, str, str | None], dict[str, list[Any]]] = {}
 
     def reference(claim: Claim, backend: str) -> dict[str, list[Any]]:
-        kind = "fp32" if backend == "torch" or (backend == "onnx" and not claim.file) else backend
-        key = (claim.model.repo, kind, claim.file)
+        source = _reference_source(claim, backend)
+        key = (claim.model.repo, source, claim.file)
         if key not in memo:
-            folder = reference_folders[(claim.model.repo, "torch" if kind == "fp32" else backend)]
-            progress(f"reference pipeline: {claim.model.repo} ({kind}) on {ref.config}/{ref.split}")
-            memo[key] = _reference_scores(folder, _reference_model(folder, kind, claim.file), rows, claim)
+            folder = reference_folders[(claim.model.repo, source)]
+            progress(f"reference pipeline: {claim.model.repo} ({source}) on {ref.config}/{ref.split}")
+            memo[key] = _reference_scores(folder, _reference_model(folder, source, claim.file), rows, claim)
         return memo[key]
 
     # The labels follow the FP32 reference of the split's first full-precision claim, agreeing on
@@ -128,10 +128,7 @@ def split(
     expected: dict[str, dict[str, dict[str, Any]]] = {}
     for claim in claims:
         for backend in claim.backends:
-            if (
-                claim.model.repo,
-                "torch" if backend == "onnx" and not claim.file else backend,
-            ) not in reference_folders:
+            if (claim.model.repo, _reference_source(claim, backend)) not in reference_folders:
                 continue  # not buildable in this environment
             scores = _score(claim.metric, reference(claim, backend), labels, names)
             expected.setdefault(claim.id, {})[backend] = {
@@ -140,6 +137,11 @@ def split(
                 "reference": f"transformers.pipeline('text-classification'), {backend} {claim.file or ''}".strip(),
             }
     return path, _table(ref, rows, labels, names), expected
+
+
+def _reference_source(claim: Claim, backend: str) -> str:
+    """The backend whose model the reference runs: an ONNX export is checked against its FP32 source."""
+    return "torch" if backend == "onnx" and not claim.file else backend
 
 
 def _reference_model(folder: Path, backend: str, file: str | None):
