@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.replica import QUANTIZED_FROM, snapshot_folder
+
 DEFECTS = {
     "swap-labels": "reverse the order of id2label / label2id in config.json, keeping the weights",
     "damage-weights": "shuffle the entries of every weight tensor (safetensors and .onnx), keeping shapes",
@@ -20,7 +22,7 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     """Apply ``defect`` to model ``repo`` of the replica at ``root``; return the files changed."""
     if defect not in DEFECTS:
         raise ValueError(f"unknown defect {defect!r}; choose one of {', '.join(DEFECTS)}")
-    snapshot = _snapshot(root, repo)
+    snapshot = snapshot_folder(root, repo)
     if defect == "swap-labels":
         return [_swap_labels(snapshot / "config.json")]
     if defect == "unquantize":
@@ -35,14 +37,6 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     if not changed:
         raise FileNotFoundError(f"{snapshot}: no weights that {defect!r} applies to")
     return changed
-
-
-def _snapshot(root: Path, repo: str) -> Path:
-    storage = root / "hub" / f"models--{repo.replace('/', '--')}"
-    ref = storage / "refs" / "main"
-    if not ref.exists():
-        raise FileNotFoundError(f"{root} holds no model {repo} (looked for {ref})")
-    return storage / "snapshots" / ref.read_text().strip()
 
 
 def _replace(path: Path, data: bytes) -> Path:
@@ -122,11 +116,9 @@ def _unquantize(root: Path, repo: str, path: Path) -> Path:
     import torch
     from safetensors.torch import load_file
 
-    from harness.replica import QUANTIZED_FROM
-
     if repo not in QUANTIZED_FROM or not path.exists():
         raise FileNotFoundError(f"{repo} has no INT8 pytorch_model.bin made from another stand-in")
-    (weights,) = _snapshot(root, QUANTIZED_FROM[repo]).glob("model.safetensors")
+    (weights,) = snapshot_folder(root, QUANTIZED_FROM[repo]).glob("model.safetensors")
     buffer = io.BytesIO()
     torch.save(load_file(weights), buffer)
     return _replace(path, buffer.getvalue())

@@ -232,7 +232,7 @@ def _write_repo(
         files = {path: _parquet_bytes(split) for path, split in content.items()}
     digests = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
     revision = hashlib.sha1(json.dumps(sorted(digests.items())).encode()).hexdigest()
-    storage = hub / f"{repo_type}s--{repo.replace('/', '--')}"
+    storage = storage_folder(hub, repo, repo_type)
     for path, data in files.items():
         blob = storage / "blobs" / digests[path]
         blob.parent.mkdir(parents=True, exist_ok=True)
@@ -245,3 +245,18 @@ def _write_repo(
     (storage / "refs" / ref).write_text(revision, encoding="utf-8")
     written.setdefault(f"{repo_type}s/{repo}@{ref}", {}).update(digests)
     return revision
+
+
+def storage_folder(hub: Path, repo: str, repo_type: str = "model") -> Path:
+    """A repo's folder in a Hub cache, named as huggingface_hub names it."""
+    from huggingface_hub.file_download import repo_folder_name
+
+    return hub / repo_folder_name(repo_id=repo, repo_type=repo_type)
+
+
+def snapshot_folder(root: Path, repo: str, *, repo_type: str = "model", ref: str = "main") -> Path:
+    """The snapshot a ref of a repo in the replica at ``root`` points at."""
+    refs = storage_folder(root / "hub", repo, repo_type) / "refs" / ref
+    if not refs.exists():
+        raise FileNotFoundError(f"{root} holds no {repo_type} {repo} with ref {ref} (looked for {refs})")
+    return refs.parent.parent / "snapshots" / refs.read_text().strip()

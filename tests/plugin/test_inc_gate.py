@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("neural_compressor", reason="needs the Intel Neural Compressor environment: tox -e inc")
 
 from harness.defects import apply_defect  # noqa: E402
+from harness.replica import storage_folder  # noqa: E402
 
 INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 TESTS = Path(__file__).parents[1]
@@ -34,7 +35,7 @@ def run_inc(pytester, pytestconfig):
 
 
 def use_current_format(replica: Path) -> None:
-    refs = replica / "hub" / f"models--{INT8.replace('/', '--')}" / "refs"
+    refs = storage_folder(replica / "hub", INT8) / "refs"
     (refs / "main").write_text((refs / "inc-current-format").read_text())
 
 

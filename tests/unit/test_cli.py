@@ -8,6 +8,7 @@ import pytest
 
 from harness.cli import main
 from harness.registry import load_registry
+from harness.replica import snapshot_folder
 
 
 def test_claims_lists_every_claim_and_why_some_cannot_be_checked(capsys):
@@ -52,10 +53,8 @@ def test_replica_writes_a_broken_copy_and_leaves_the_cache_intact(tmp_path, caps
     repo = "typeform/distilbert-base-uncased-mnli"
     assert main(["replica", "--out", str(tmp_path / "r"), "--defect", "swap-labels", "--defect-model", repo]) == 0
     assert "swap-labels: changed" in capsys.readouterr().out
-    storage = "hub/models--typeform--distilbert-base-uncased-mnli"
-    revision = (replica_root / storage / "refs" / "main").read_text()
-    broken = json.loads((tmp_path / "r" / storage / "snapshots" / revision / "config.json").read_text())
-    healthy = json.loads((replica_root / storage / "snapshots" / revision / "config.json").read_text())
+    broken = json.loads((snapshot_folder(tmp_path / "r", repo) / "config.json").read_text())
+    healthy = json.loads((snapshot_folder(replica_root, repo) / "config.json").read_text())
     reversed_names = list(healthy["id2label"].values())[::-1]
     assert broken["id2label"] == dict(zip(healthy["id2label"], reversed_names, strict=True))
     assert broken != healthy

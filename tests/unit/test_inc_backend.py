@@ -11,14 +11,14 @@ pytest.importorskip("neural_compressor", reason="needs the Intel Neural Compress
 
 from harness.backends.base import ModelRequest, PickleRefused  # noqa: E402
 from harness.backends.inc import load, loadable_folder, sha256  # noqa: E402
+from harness.replica import snapshot_folder  # noqa: E402
 
 INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 
 
 def snapshot(replica_root, repo, ref="main"):
-    storage = replica_root / "hub" / f"models--{repo.replace('/', '--')}"
-    return storage / "snapshots" / (storage / "refs" / ref).read_text()
+    return snapshot_folder(replica_root, repo, ref=ref)
 
 
 @pytest.fixture
@@ -72,9 +72,7 @@ def test_training_args_are_never_unpickled(int8_2022, tmp_path):
 def sst2(replica_root):
     import pyarrow.parquet as pq
 
-    storage = replica_root / "hub" / "datasets--nyu-mll--glue"
-    revision = (storage / "refs" / "main").read_text()
-    (path,) = sorted((storage / "snapshots" / revision).glob("sst2/validation-*.parquet"))
+    (path,) = snapshot_folder(replica_root, "nyu-mll/glue", repo_type="dataset").glob("sst2/validation-*.parquet")
     return pq.read_table(path).to_pydict()
 
 

@@ -9,12 +9,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from harness.expected import MANIFEST
+from harness.replica import snapshot_folder
 
 
 def read_rows(replica_root, repo, pattern):
-    storage = replica_root / "hub" / f"datasets--{repo.replace('/', '--')}"
-    revision = (storage / "refs" / "main").read_text()
-    (path,) = sorted((storage / "snapshots" / revision).glob(pattern))
+    (path,) = snapshot_folder(replica_root, repo, repo_type="dataset").glob(pattern)
     table = pq.read_table(path)
     names = json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]["label"]["names"]
     return table.to_pydict(), names
@@ -87,9 +86,9 @@ def test_stand_ins_keep_the_real_config_fields(replica_root):
 
 @pytest.fixture(scope="module")
 def squad_rows(replica_root):
-    storage = replica_root / "hub" / "datasets--rajpurkar--squad"
-    revision = (storage / "refs" / "main").read_text()
-    (path,) = sorted((storage / "snapshots" / revision).glob("plain_text/validation-*.parquet"))
+    (path,) = snapshot_folder(replica_root, "rajpurkar/squad", repo_type="dataset").glob(
+        "plain_text/validation-*.parquet"
+    )
     return pq.read_table(path).to_pylist()
 
 
