@@ -22,8 +22,8 @@ TASK_METRICS: dict[str, frozenset[str]] = {
 }
 # Metrics of the artifact itself, meaningful whatever the task.
 ARTIFACT_METRICS = frozenset({"size_mib", "sparsity"})
-# Claims about behaviour the harness cannot reproduce; they are registered so they are reported.
-UNCHECKABLE_METRICS = frozenset({"speedup"})
+# Ratios of one artifact's speed to a baseline's, measured interleaved in one run.
+RATIO_METRICS = frozenset({"speedup"})
 BACKENDS = ("torch", "onnx", "inc")
 BOUNDS = ("two-sided", "at-least", "at-most")
 
@@ -57,7 +57,9 @@ _CLAIM_KEYS = {
     "source",
     "checkable",
     "reason",
+    "baseline",
 }
+_BASELINE_KEYS = {"model", "backend", "file"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +112,15 @@ class QASettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Baseline:
+    """What a ratio claim is measured against: a model of the same card on a backend."""
+
+    model: ModelRef
+    backend: str
+    file: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
     id: str
     card: str
@@ -127,6 +138,7 @@ class Claim:
     checkable: bool
     reason: str | None
     qa: QASettings | None = None
+    baseline: Baseline | None = None
 
     @property
     def suite(self) -> str:
@@ -279,7 +291,7 @@ def _claim(
     checkable = raw.get("checkable", True)
     if not isinstance(checkable, bool):
         raise where.fail(join_key(key, "checkable"), f"expected true or false, found {checkable!r}.")
-    allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | UNCHECKABLE_METRICS)
+    allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | RATIO_METRICS)
     metric = where.choice(raw, "metric", allowed_metrics, key)
     common = dict(
         id=claim_id,
@@ -303,11 +315,14 @@ def _claim(
             checkable=False,
             reason=where.text(raw, "reason", key),
         )
-    if metric in UNCHECKABLE_METRICS:
+    if metric in RATIO_METRICS and raw.get("baseline") is None:
         raise where.fail(
-            join_key(key, "checkable"),
-            f"the harness cannot measure {metric!r}; set 'checkable: false' and give a 'reason'.",
+            join_key(key, "baseline"),
+            f"a checkable {metric!r} claim names what it is faster than, e.g. 'baseline: {{model: fp32, "
+            "backend: onnx}'; or set 'checkable: false' and give a 'reason'.",
         )
+    if metric not in RATIO_METRICS and raw.get("baseline") is not None:
+        raise where.fail(join_key(key, "baseline"), f"only ratio claims ({', '.join(RATIO_METRICS)}) take a baseline.")
     for name in ("value", "tolerance", "backends"):
         if raw.get(name) is None:
             raise where.fail(join_key(key, name), "required key is missing for a checkable claim; add it.")
@@ -324,7 +339,22 @@ def _claim(
         checkable=True,
         reason=None,
         qa=_qa_settings(where, key, raw, task),
+        baseline=_baseline(where, join_key(key, "baseline"), raw.get("baseline"), models),
     )
+
+
+def _baseline(where: CardReader, key: str, raw: Any, models: Mapping[str, ModelRef]) -> Baseline | None:
+    if raw is None:
+        return None
+    raw = where.mapping(raw, key, _BASELINE_KEYS, required={"model", "backend"})
+    if raw["model"] not in models:
+        raise where.fail(
+            join_key(key, "model"), f"{raw['model']!r} is not one of this card's models ({', '.join(models)})."
+        )
+    file = raw.get("file")
+    if file is not None and (not isinstance(file, str) or not file.strip()):
+        raise where.fail(join_key(key, "file"), f"expected a file name in the model repo, found {file!r}.")
+    return Baseline(model=models[raw["model"]], backend=where.choice(raw, "backend", BACKENDS, key), file=file)
 
 
 def _qa_settings(where: CardReader, key: str, raw: Mapping[str, Any], task: str) -> QASettings | None:

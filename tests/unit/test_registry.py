@@ -113,7 +113,19 @@ def test_a_valid_card_loads(tmp_path):
         pytest.param(changed(value="high"), ["value", "expected a finite number", "'high'"], id="value-not-a-number"),
         pytest.param(changed(bound="sideways"), ["bound", "'sideways' is not allowed", "at-least"], id="unknown-bound"),
         pytest.param(
-            changed(metric="speedup"), ["cannot measure 'speedup'", "checkable: false"], id="uncheckable-metric"
+            changed(metric="speedup"),
+            ["baseline", "names what it is faster than", "checkable: false"],
+            id="ratio-without-baseline",
+        ),
+        pytest.param(
+            changed(metric="speedup", baseline={"model": "nope", "backend": "torch"}),
+            ["claims[example-accuracy].baseline.model", "'nope' is not one of this card's models"],
+            id="ratio-with-unknown-baseline",
+        ),
+        pytest.param(
+            changed(baseline={"model": "m", "backend": "torch"}),
+            ["only ratio claims", "take a baseline"],
+            id="baseline-on-an-accuracy-claim",
         ),
         pytest.param(
             changed(checkable=False), ["reason", "expected a non-empty string"], id="uncheckable-without-reason"
