@@ -13,9 +13,17 @@ pytest_plugins = ["pytester"]
 @pytest.fixture(scope="session")
 def replica_root(pytestconfig: pytest.Config) -> Path:
     """The healthy replica hub (built once per version of the cards and builder, then reused)."""
-    from harness.locations import ensure_replica, replica_root
+    from harness.locations import ensure_replica
 
-    return ensure_replica(replica_root(pytestconfig.stash[_session_key()].cache_dir))
+    return ensure_replica(pytestconfig.stash[_session_key()].cache_dir)
+
+
+@pytest.fixture(scope="session")
+def true_size_replica(pytestconfig: pytest.Config) -> Path:
+    """The true-size replica hub: the cards' dimensions, random weights (sizes and speed only)."""
+    from harness.locations import ensure_replica
+
+    return ensure_replica(pytestconfig.stash[_session_key()].cache_dir, size="true")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ class ReplicaExpectations:
     root: Path
     entries: dict[str, dict[str, dict[str, Any]]]
     built_sha256: frozenset[str] = frozenset()  # every file the replica wrote: trusted as pinned
+    size: str = "tiny"  # "true": the cards' dimensions with random weights (sizes and speed only)
 
     @classmethod
     def find(cls, root: Path) -> ReplicaExpectations | None:
@@ -25,11 +26,13 @@ class ReplicaExpectations:
         if not path.exists():
             return None
         document = json.loads(path.read_text(encoding="utf-8"))
-        digests = document.get("about", {}).get("sha256", {})
+        about = document.get("about", {})
+        digests = about.get("sha256", {})
         return cls(
             root=root,
             entries=document["expected"],
             built_sha256=frozenset(d for files in digests.values() for d in files.values()),
+            size=about.get("size", "tiny"),
         )
 
     def scores(self, claim_id: str, backend: str) -> list[float] | None:
@@ -40,6 +43,11 @@ class ReplicaExpectations:
         """An expected value that does not depend on examples (a size)."""
         entry = self.entries.get(claim_id, {}).get(backend)
         return None if entry is None else entry["value"]
+
+    def reference(self, claim_id: str, backend: str) -> str | None:
+        """Where the expected value came from, in words."""
+        entry = self.entries.get(claim_id, {}).get(backend)
+        return None if entry is None else entry.get("reference")
 
     def value(self, claim_id: str, backend: str, indices: Sequence[int]) -> float | None:
         scores = self.scores(claim_id, backend)

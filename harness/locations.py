@@ -13,6 +13,9 @@ from harness.expected import MANIFEST, ReplicaExpectations
 from harness.hub import HubLocation
 
 HUB_CHOICES = ("hub", "replica")
+# "tiny": trained stand-ins small enough to build in seconds, with accuracy references;
+# "true": the cards' dimensions with random weights, for sizes and speed.
+REPLICA_SIZES = ("tiny", "true")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +39,8 @@ def check_hub_value(value: str) -> str:
     )
 
 
-def resolve_hub(value: str, *, cache_dir: Path) -> Resolved:
+def resolve_hub(value: str, *, cache_dir: Path, size: str = "tiny") -> Resolved:
+    """``size`` picks which replica 'replica' means; a directory or the Hub cache is what it is."""
     if value == "hub":
         from huggingface_hub import constants
 
@@ -46,50 +50,61 @@ def resolve_hub(value: str, *, cache_dir: Path) -> Resolved:
             ),
             expectations=None,
         )
-    root = replica_root(cache_dir) if value == "replica" else Path(value).resolve()
-    if value == "replica":
-        ensure_replica(root)
+    root = ensure_replica(cache_dir, size=size) if value == "replica" else Path(value).resolve()
     expectations = ReplicaExpectations.find(root)
     label = f"replica hub {root}" if expectations else f"Hub cache {root / 'hub'}"
     # A directory is a snapshot of a cache: never reach out to the network from it.
     return Resolved(location=HubLocation(cache_dir=root / "hub", offline=True, label=label), expectations=expectations)
 
 
-def replica_root(cache_dir: Path) -> Path:
-    """One replica per version of the cards and of the code that builds it, and per environment.
+def replica_root(cache_dir: Path, *, size: str = "tiny") -> Path:
+    """One replica per size, per version of the cards and of the code that builds it, per environment.
 
     An environment builds the stand-ins its backends can make (INC ones only where Intel Neural
     Compressor is installed), so each environment keeps its own replica.
     """
     from harness.backends.base import LOADERS, unavailable_reason
 
+    if size not in REPLICA_SIZES:
+        raise ValueError(f"replica size {size!r} is not one of {', '.join(REPLICA_SIZES)}")
     buildable = ",".join(name for name in LOADERS if unavailable_reason(name) is None)
-    digest = hashlib.sha256(f"{__version__}|{buildable}".encode())
+    digest = hashlib.sha256(f"{__version__}|{buildable}|{size}".encode())
     package = Path(__file__).parent
     builders = [
         "replica.py", "replica_text.py", "replica_classification.py", "replica_qa.py", "replica_inc.py",
-        "training.py", "backends/onnx_export.py",
+        "replica_true_size.py", "training.py", "backends/onnx_export.py",
     ]  # fmt: skip
     for path in sorted([*(package / name for name in builders), *(package / "cards").glob("*.yaml")]):
         digest.update(path.read_bytes())
-    return cache_dir / f"replica-{digest.hexdigest()[:12]}"
+    prefix = "replica" if size == "tiny" else "replica-true-size"
+    return cache_dir / f"{prefix}-{digest.hexdigest()[:12]}"
 
 
-def ensure_replica(root: Path) -> Path:
-    """Build the replica once; concurrent sessions wait for the one that builds."""
+def ensure_replica(cache_dir: Path, *, size: str = "tiny") -> Path:
+    """Build the replica of ``size`` once (the true-size one from the tiny one); concurrent sessions
+    wait for the one that builds."""
+    root = replica_root(cache_dir, size=size)
     if (root / MANIFEST).exists():
         return root
     from filelock import FileLock
 
+    from harness import replica, replica_true_size
     from harness.registry import load_registry
-    from harness.replica import build
 
+    tiny_root = ensure_replica(cache_dir) if size == "true" else None
     root.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root) + ".lock"):
         if (root / MANIFEST).exists():
             return root
         staging = root.with_name(root.name + ".building")
         shutil.rmtree(staging, ignore_errors=True)
-        build(staging, load_registry(), progress=lambda line: print(f"[harness replica] {line}", flush=True))
+
+        def progress(line: str) -> None:
+            print(f"[harness replica{'' if size == 'tiny' else ' --size true'}] {line}", flush=True)
+
+        if tiny_root is None:
+            replica.build(staging, load_registry(), progress=progress)
+        else:
+            replica_true_size.build(staging, load_registry(), tiny_root=tiny_root, progress=progress)
         staging.rename(root)
     return root

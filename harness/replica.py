@@ -52,9 +52,9 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
     import torch
 
     torch.manual_seed(seed)
-    buildable = {"torch", *(name for name in ("onnx", "inc") if unavailable_reason(name) is None)}
+    buildable = buildable_backends()
     checkable = registry.select(checkable=True)
-    claims = [c for c in checkable if c.task in classification.MODEL_TASKS and c.dataset is not None]
+    claims = [c for c in checkable if c.task in classification.MODEL_TASKS and c.suite == "accuracy"]
     hub = out / "hub"
     hub.mkdir(parents=True, exist_ok=True)
     text = Text(random.Random(seed))
@@ -78,7 +78,7 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         for ref in splits:
             on_split = [c for c in claims if c.dataset == ref]
             rows[ref] = classification.split_rows(ref, on_split, text, keywords[(ref.repo, ref.config)], seed)
-        variants = _quantized_stand_ins(claims, folders, references, rows, buildable, scratch, progress)
+        variants = quantized_stand_ins(claims, folders, references, rows, buildable, scratch, progress)
         datasets: dict[str, dict[str, Any]] = {}
         expected: dict[str, dict[str, dict[str, Any]]] = {}
         for ref in splits:
@@ -88,7 +88,7 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
             datasets.setdefault(ref.repo, {})[path] = table
             for claim_id, per_backend in scores.items():
                 expected.setdefault(claim_id, {}).update(per_backend)
-        qa_claims = [c for c in checkable if c.task == "question-answering" and c.dataset]
+        qa_claims = [c for c in checkable if c.task == "question-answering" and c.suite == "accuracy"]
         for repo in sorted({c.model.repo for c in qa_claims}):
             progress(f"training stand-in {repo}")
             folders[repo] = replica_qa.train_model(scratch / repo, vocab, text.words, seed)
@@ -96,12 +96,12 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         for repo, tables in qa_datasets.items():
             datasets.setdefault(repo, {}).update(tables)
         expected.update(qa_expected)
-        expected.update(_sizes(registry, folders, buildable))
-        revisions = {repo: _write_repo(hub, "model", repo, folder, files) for repo, folder in folders.items()}
+        expected.update(sizes(registry, folders, buildable))
+        revisions = {repo: write_repo(hub, "model", repo, folder, files) for repo, folder in folders.items()}
         for (repo, ref_name), folder in variants.items():
-            _write_repo(hub, "model", repo, folder, files, ref=ref_name)
+            write_repo(hub, "model", repo, folder, files, ref=ref_name)
         for repo, tables in datasets.items():
-            _write_repo(hub, "dataset", repo, tables, files)
+            write_repo(hub, "dataset", repo, tables, files)
     write_manifest(
         out,
         expected=expected,
@@ -124,8 +124,20 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
     )
 
 
-def _sizes(registry: Registry, folders: dict[str, Path], buildable: set[str]) -> dict[str, dict[str, Any]]:
-    """Expected sizes: the bytes this builder wrote (or, for PyTorch, what torch.save writes)."""
+def buildable_backends() -> set[str]:
+    """The backends whose stand-ins this environment can make."""
+    return {"torch", *(name for name in ("onnx", "inc") if unavailable_reason(name) is None)}
+
+
+def sizes(
+    registry: Registry, folders: dict[str, Path], buildable: set[str], *, true_size: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Expected sizes: the bytes this builder wrote (or, for PyTorch, what torch.save writes).
+
+    At true size an FP32 state dict is expected to measure what the card says: its size follows
+    from architecture and dtype alone. A quantized file's size depends on the quantization recipe
+    (which operators, which layers stay FP32), which a stand-in does not reproduce.
+    """
     import io
 
     import torch
@@ -138,7 +150,10 @@ def _sizes(registry: Registry, folders: dict[str, Path], buildable: set[str]) ->
         folder = folders[claim.model.repo]
         for backend in (b for b in claim.backends if b in buildable):
             if claim.file and (folder / claim.file).exists():
-                size, how = (folder / claim.file).stat().st_size, f"bytes of {claim.file} as written"
+                size, how = (folder / claim.file).stat().st_size, f"bytes of {claim.file} as the builder wrote it"
+            elif not claim.file and backend == "torch" and true_size:
+                size, how = claim.value * 2**20, "the card's figure: an FP32 state dict's size follows from its "
+                how += "architecture and dtype, which the true-size stand-in shares"
             elif not claim.file and backend == "torch":
                 buffer = io.BytesIO()
                 torch.save(AutoModelForSequenceClassification.from_pretrained(folder).state_dict(), buffer)
@@ -149,7 +164,7 @@ def _sizes(registry: Registry, folders: dict[str, Path], buildable: set[str]) ->
     return expected
 
 
-def _quantized_stand_ins(
+def quantized_stand_ins(
     claims: Sequence[Claim],
     folders: dict[str, Path],
     references: dict[tuple[str, str], Path],
@@ -222,7 +237,7 @@ def _parquet_bytes(split: dict[str, Any]) -> bytes:
         return target.read_bytes()
 
 
-def _write_repo(
+def write_repo(
     hub: Path, repo_type: str, repo: str, content: Path | dict[str, Any], written: dict, *, ref: str = "main"
 ) -> str:
     """Lay files out as huggingface_hub does: blobs by hash, a snapshot of links, refs/main."""
