@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from harness.locations import default_cache_dir, ensure_replica, replica_root
+from harness.locations import REPLICA_SIZES, default_cache_dir, ensure_replica
 from harness.registry import CardError, load_registry
 
 
@@ -26,8 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     replica.add_argument("--defect", choices=_defects(), help="break one model on purpose (for testing the gate)")
     replica.add_argument("--defect-model", metavar="REPO_ID", help="the model --defect applies to")
     replica.add_argument("--force", action="store_true", help="replace --out if it already exists")
+    replica.add_argument(
+        "--size",
+        choices=REPLICA_SIZES,
+        default="tiny",
+        help="tiny: trained stand-ins with accuracy references (default); true: the cards' dimensions with "
+        "random weights, for size claims and latency",
+    )
 
-    demo = commands.add_parser("demo", help="build the replica hub and run the accuracy and size suites against it")
+    demo = commands.add_parser(
+        "demo", help="build the replica hubs and run the accuracy and latency suites against them"
+    )
     demo.add_argument("--out", type=Path, default=Path("results"), help="where verdicts, report and picture go")
 
     report = commands.add_parser("report", help="write report.md and the accuracy-latency-size PNG from verdicts")
@@ -90,7 +100,7 @@ def _replica(args: argparse.Namespace) -> int:
             )
         shutil.rmtree(args.out)
     # Build (or reuse) the cached healthy replica, then copy it: a defect never touches the cache.
-    source = ensure_replica(replica_root(default_cache_dir()))
+    source = ensure_replica(default_cache_dir(), size=args.size)
     shutil.copytree(source, args.out, symlinks=True, dirs_exist_ok=True)
     if args.defect:
         for path in apply_defect(args.out, repo=args.defect_model, defect=args.defect):
@@ -108,6 +118,9 @@ def _demo(args: argparse.Namespace) -> int:
         raise FileExistsError(f"{results} exists and was not written by harness; choose another --out")
     command = [sys.executable, "-m", "pytest", *map(str, suites), "--harness-hub", "replica",
                "--harness-report", str(args.out), "-p", "no:cacheprovider", "-q"]  # fmt: skip
+    if importlib.util.find_spec("pytest_benchmark") is not None:
+        args.out.mkdir(parents=True, exist_ok=True)  # pytest-benchmark writes into it before the report
+        command.append(f"--benchmark-json={args.out / 'benchmarks.json'}")
     print("$ " + " ".join(command), flush=True)
     return subprocess.call(command)
 
@@ -115,9 +128,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from harness import report
 
-    rows, about = report.read_json(args.results)
+    rows, about, latency = report.read_json(args.results)
     folder = args.out or args.results.parent
-    for path in report.write_report(folder, rows, about=about)[1:]:
+    for path in report.write_report(folder, rows, about=about, latency=latency)[1:]:
         print(f"wrote {path}")
     return 0
 

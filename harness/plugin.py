@@ -10,12 +10,18 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from harness.latency import Target, targets
 from harness.locations import check_hub_value, default_cache_dir
 from harness.registry import BACKENDS, CardError, Claim, Registry, load_registry
 from harness.verdict import FAIL, SKIPPED, Verdict
+
+if TYPE_CHECKING:
+    from harness.latency import Workload
+    from harness.loading import Settings
 
 SUITES = {
     "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
@@ -48,8 +54,9 @@ class HarnessSession:
     models: tuple[str, ...]
     backends: tuple[str, ...]
     verdicts: list[Verdict] = field(default_factory=list)
+    latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     progress: Callable | None = None  # set by pytest_configure from the terminal reporter
-    _resolved: object | None = None
+    _resolved: dict[str, Any] = field(default_factory=dict)
 
     def cases(self, suite: str) -> list[ClaimCase]:
         return [
@@ -59,24 +66,17 @@ class HarnessSession:
             if not self.backends or backend in self.backends
         ]
 
-    def check(self, case: ClaimCase) -> Verdict:
-        from harness.backends.base import BackendUnavailable
-        from harness.hub import ArtifactMissing
-        from harness.runner import NotSupported, Settings, check
+    def targets(self) -> list[Target]:
+        return targets(self.registry, models=self.models, backends=self.backends)
 
+    def check(self, case: ClaimCase) -> Verdict:
+        from harness.runner import check
+
+        # Size and speed mean something only at the real models' dimensions.
+        size = "true" if case.claim.suite == "latency" else "tiny"
         try:
-            resolved = self._resolve()
-            settings = Settings(
-                location=resolved.location,
-                work_dir=self.cache_dir / "work",
-                limit=self.limit,
-                seed=self.seed,
-                expectations=resolved.expectations,
-                allow_pickle=self.allow_pickle,
-                progress=self.progress,
-            )
-            verdict = check(case.claim, case.backend, settings)
-        except (ArtifactMissing, BackendUnavailable, NotSupported) as exc:
+            verdict = check(case.claim, case.backend, self.settings(size))
+        except _cannot_run() as exc:
             reason = str(exc)
         else:
             self.verdicts.append(verdict)
@@ -94,16 +94,50 @@ class HarnessSession:
                 source=case.claim.source,
             )
         )
+        self.cannot_run(reason)
+
+    def workload(self, target: Target) -> Workload:
+        from harness.backends.base import PickleRefused
+        from harness.latency import prepare
+
+        try:
+            return prepare(target.claim, target.backend, self.settings("true"))
+        except PickleRefused as exc:
+            pytest.fail(str(exc), pytrace=False)
+        except _cannot_run() as exc:
+            reason = str(exc)
+        self.cannot_run(reason)
+
+    def cannot_run(self, reason: str) -> NoReturn:
         if self.strict:
             pytest.fail(f"strict mode: a claim that cannot be checked fails: {reason}", pytrace=False)
         pytest.skip(reason)
 
-    def _resolve(self):
-        if self._resolved is None:
-            from harness.locations import resolve_hub
+    def settings(self, size: str) -> Settings:
+        from harness.loading import Settings
+        from harness.locations import resolve_hub
 
-            self._resolved = resolve_hub(self.hub, cache_dir=self.cache_dir)
-        return self._resolved
+        if size not in self._resolved:
+            self._resolved[size] = resolve_hub(self.hub, cache_dir=self.cache_dir, size=size)
+        resolved = self._resolved[size]
+        return Settings(
+            location=resolved.location,
+            work_dir=self.cache_dir / "work",
+            limit=self.limit,
+            seed=self.seed,
+            expectations=resolved.expectations,
+            allow_pickle=self.allow_pickle,
+            progress=self.progress,
+        )
+
+
+def _cannot_run() -> tuple[type[Exception], ...]:
+    """What makes a claim or workload impossible to run here: a skip, or a failure in strict mode."""
+    from harness.backends.base import BackendUnavailable
+    from harness.hub import ArtifactMissing
+    from harness.loading import NotSupported
+
+    return ArtifactMissing, BackendUnavailable, NotSupported
 
 
 SESSION = pytest.StashKey[HarnessSession]()
@@ -204,6 +238,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "harness_target" in metafunc.fixturenames:
+        _parametrize_targets(metafunc)
     if "harness_case" not in metafunc.fixturenames:
         return
     suites = [name for name in SUITES if metafunc.definition.get_closest_marker(name)]
@@ -216,16 +252,47 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("harness_case", cases, ids=[case.id for case in cases])
 
 
+def _parametrize_targets(metafunc: pytest.Metafunc) -> None:
+    # Module scope: pytest then runs every test of one model and backend together, loading it once.
+    found = metafunc.config.stash[SESSION].targets()
+    metafunc.parametrize("harness_target", found, ids=[target.id for target in found], scope="module")
+
+
 @pytest.fixture
 def harness_check(request: pytest.FixtureRequest) -> Callable[[ClaimCase], Verdict]:
     """Check a claim case; skips (or fails in strict mode) when it cannot be run here."""
     return request.config.stash[SESSION].check
 
 
+@pytest.fixture(scope="module")
+def harness_workload(request: pytest.FixtureRequest, harness_target: Target) -> Workload:
+    """The target model loaded on its backend, with its single query and throughput sample."""
+    return request.config.stash[SESSION].workload(harness_target)
+
+
+@pytest.fixture
+def harness_benchmark(request: pytest.FixtureRequest) -> Callable[[Workload, str], None]:
+    """Time one of a workload's jobs with pytest-benchmark; its percentiles go to the report."""
+    session = request.config.stash[SESSION]
+    try:
+        benchmark = request.getfixturevalue("benchmark")
+    except pytest.FixtureLookupError:
+        session.cannot_run("pytest-benchmark is not installed; pip install pytest-benchmark (or 'harness[test]')")
+
+    def run(workload: Workload, kind: str) -> None:
+        from harness.latency import benchmark_job
+
+        record = benchmark_job(benchmark, workload, kind)
+        if record is not None:
+            session.latencies.append(record)
+
+    return run
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
     wanted = config.getoption("harness_json") or config.getoption("harness_report")
-    if session is None or not session.verdicts and not wanted:
+    if session is None or not (session.verdicts or session.latencies or wanted):
         return
     from harness import report
 
@@ -236,11 +303,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     about = {"hub": session.hub, "strict": session.strict, "limit": session.limit}
     path = config.getoption("harness_json")
     if path:
-        report.write_json(Path(path), rows, about=about)
+        report.write_json(Path(path), rows, about=about, latency=session.latencies)
         terminalreporter.write_line(f"verdicts written to {path}")
     folder = config.getoption("harness_report")
     if folder:
-        written = report.write_report(Path(folder), rows, about=about)
+        written = report.write_report(Path(folder), rows, about=about, latency=session.latencies)
         terminalreporter.write_line(f"report written: {', '.join(map(str, written))}")
 
 

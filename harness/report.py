@@ -1,5 +1,5 @@
 """Every claim's verdict as rows, a plain-text table, a JSON document, and a markdown report with a
-picture."""
+picture. Latency records (one per benchmarked job, from the latency suite) join the claims there."""
 
 from __future__ import annotations
 
@@ -76,12 +76,15 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_json(path: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> None:
+def write_json(
+    path: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()
+) -> None:
     document = {
         "harness": __version__,
         "python": platform.python_version(),
         **about,
         "claims": list(rows),
+        "latency": list(latency),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
@@ -102,8 +105,61 @@ MARKDOWN_COLUMNS = (
 )  # fmt: skip
 
 
-def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> str:
-    """A markdown report: one table row per claim and backend that has a status worth reading."""
+QUALITY_METRICS = ("accuracy", "f1", "exact_match")
+
+
+def summary(rows: Sequence[dict[str, Any]], latency: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per model and backend: accuracy/F1 claimed and measured, size, single-query p50/p90, examples/s."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def entry(model: str, backend: str) -> dict[str, Any]:
+        return found.setdefault((model, backend), {"model": model, "backend": backend, "quality": [],
+                                                   "size_mib": None, "p50_ms": None, "p90_ms": None,
+                                                   "examples_per_second": None})  # fmt: skip
+
+    for row in rows:
+        if row["measured"] is None or row["model"] is None:
+            continue
+        if row["metric"] in QUALITY_METRICS:
+            entry(row["model"], row["backend"])["quality"].append(row)
+        elif row["metric"] == "size_mib":
+            entry(row["model"], row["backend"])["size_mib"] = row["measured"]
+    for record in latency:
+        target = entry(record["model"], record["backend"])
+        if record["kind"] == "single query":
+            target.update(p50_ms=record["p50_ms"], p90_ms=record["p90_ms"])
+        else:
+            target["examples_per_second"] = record["examples_per_second"]
+    return list(found.values())
+
+
+def _summary_markdown(entries: Sequence[dict[str, Any]]) -> list[str]:
+    lines = [
+        "## Models on their backends",
+        "",
+        "| model | backend | accuracy / F1: claimed → measured | size MiB | p50 ms | p90 ms | examples/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for item in entries:
+        quality = "<br>".join(
+            f"{r['claim_id']}: {_cell(r['claimed'], '.4g')} → {_cell(r['measured'], '.4g')} ({r['status']})"
+            for r in item["quality"]
+        )
+        cells = [item["model"], item["backend"], quality or "—", _cell(item["size_mib"], ".1f"),
+                 _cell(item["p50_ms"], ".1f"), _cell(item["p90_ms"], ".1f"),
+                 _cell(item["examples_per_second"], ".0f")]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "p50/p90: single-query latency (one realistic example, tokenization to answer); examples/s: batched "
+        "throughput on a sample of the claim's dataset; both from pytest-benchmark, reported, never gated.",
+    ]
+    return lines
+
+
+def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()) -> str:
+    """A markdown report: the models on their backends, then one row per claim and backend that has a
+    status worth reading."""
     shown = [r for r in rows if r["status"] != NOT_RUN]
     head = [title for title, _, _ in MARKDOWN_COLUMNS]
     lines = [
@@ -116,6 +172,13 @@ def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> str:
     ]
     for row in shown:
         lines.append("| " + " | ".join(_cell(row[key], spec) for _, key, spec in MARKDOWN_COLUMNS) + " |")
+    entries = summary(rows, latency)
+    if entries:
+        lines += ["", *_summary_markdown(entries)]
+    if any(r.get("mode") == "replica" for r in shown) or any(r.get("mode") == "replica" for r in latency):
+        lines += ["", "Replica runs: accuracy is measured on tiny trained stand-ins, size and speed on true-size "
+                  "stand-ins (the cards' dimensions, random weights); the real models' numbers need the real "
+                  "artifacts."]  # fmt: skip
     reasons = [r for r in shown if r["reason"] and r["status"] != "pass"]
     if reasons:
         lines += ["", "## Why some claims were not verified", ""]
@@ -123,21 +186,26 @@ def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(folder: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any]) -> list[Path]:
+def write_report(
+    folder: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()
+) -> list[Path]:
     """verdicts.json, report.md and accuracy-latency-size.png in ``folder``."""
     from harness import picture
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "verdicts.json", rows, about=about)
-    png = picture.plot(rows, folder / "accuracy-latency-size.png", title="Model-card claims: accuracy, speed, size")
-    text = markdown(rows, about=about) + f"\n![accuracy, latency and size]({png.name})\n"
+    write_json(folder / "verdicts.json", rows, about=about, latency=latency)
+    png = picture.plot(
+        summary(rows, latency), folder / "accuracy-latency-size.png", title="Model-card claims: accuracy, speed, size"
+    )
+    text = markdown(rows, about=about, latency=latency) + f"\n![accuracy, latency and size]({png.name})\n"
     (folder / "report.md").write_text(text, encoding="utf-8")
     return [folder / "verdicts.json", folder / "report.md", png]
 
 
-def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+    """The claims, the run's description and the latency records of a verdicts file."""
     document = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(document, dict) or "claims" not in document:
         raise ValueError(f"{path} is not a harness verdicts file (no 'claims'); write one with --harness-json")
-    about = {k: v for k, v in document.items() if k != "claims"}
-    return document["claims"], about
+    about = {k: v for k, v in document.items() if k not in ("claims", "latency")}
+    return document["claims"], about, document.get("latency", [])

@@ -5,48 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from harness.backends.base import (
-    BackendUnavailable,
-    ModelRequest,
-    PickleRefused,
-    Predictor,
-    load_predictor,
-    unavailable_reason,
+from harness.backends.base import BackendUnavailable, PickleRefused, Predictor, unavailable_reason
+from harness.data import Split
+from harness.loading import (
+    CLASSIFICATION_TASKS,
+    NotSupported,
+    Settings,
+    open_model,
+    open_split,
+    resolve_model,
+    sample,
 )
-from harness.data import Split, random_sample, read_split, stratified_sample
-from harness.expected import ReplicaExpectations
-from harness.hub import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES, HubLocation, Snapshot, resolve
 from harness.registry import Claim
 from harness.verdict import FAIL, PASS, Verdict
 
-CLASSIFICATION_TASKS = ("text-classification", "text-pair-classification")
 TASKS = (*CLASSIFICATION_TASKS, "question-answering")
-
-
-class NotSupported(RuntimeError):
-    """The claim needs something this version of the harness does not do yet."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    location: HubLocation
-    work_dir: Path
-    limit: int | None = None
-    seed: int = 0
-    expectations: ReplicaExpectations | None = None
-    allow_pickle: bool = False
-    # progress(description, total) -> a display with update(n) and close(); None shows nothing
-    progress: Callable[[str, int], Any] | None = None
-
-    @property
-    def trusted_sha256(self) -> frozenset[str]:
-        """Files whose full unpickling is allowed: those the replica built (the lock joins later)."""
-        return self.expectations.built_sha256 if self.expectations else frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,37 +31,6 @@ class Evaluation:
     notes: tuple[str, ...]
     seconds: float
     features: int
-
-
-def model_files(claim: Claim) -> tuple[list[str], list[list[str]]]:
-    """The patterns to fetch and the files that must be present for ``claim``."""
-    weights = [claim.file] if claim.file else list(TORCH_WEIGHT_FILES)
-    return [*MODEL_SUPPORT_PATTERNS, *weights], [["config.json"], weights]
-
-
-def resolve_model(claim: Claim, location: HubLocation) -> Snapshot:
-    patterns, required = model_files(claim)
-    return resolve(
-        claim.model.repo, location=location, revision=claim.model.revision, patterns=patterns, required=required
-    )
-
-
-def resolve_dataset(claim: Claim, location: HubLocation) -> Snapshot:
-    ref = claim.dataset
-    assert ref is not None, "checkable dataset claims always name a dataset"
-    pattern = [ref.files]
-    return resolve(
-        ref.repo, location=location, revision=ref.revision, repo_type="dataset", patterns=pattern, required=[pattern]
-    )
-
-
-def sample(claim: Claim, split: Split, *, limit: int | None, seed: int) -> list[int]:
-    """Classification samples keep each label's share; QA samples questions, never windows."""
-    if not limit:
-        return list(range(len(split)))
-    if claim.task in CLASSIFICATION_TASKS:
-        return stratified_sample(split.labels, limit=limit, seed=seed)
-    return random_sample(len(split), limit=limit, seed=seed)
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
@@ -100,24 +45,17 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         raise NotSupported(f"task {claim.task!r} has no implementation in this version of harness")
     if claim.metric == "size_mib":
         return check_size(claim, backend, settings)
-    from transformers import AutoTokenizer
+    if claim.metric == "speedup":
+        from harness.latency import check_speedup
 
+        return check_speedup(claim, backend, settings)
     from harness.tasks.classification import LabelMismatch
 
     model = resolve_model(claim, settings.location)
-    data = resolve_dataset(claim, settings.location)
+    data, split = open_split(claim, settings)
     ref = claim.dataset
-    split = read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
     indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
     rows = split.take(indices)
-    request = ModelRequest(
-        folder=model.path,
-        task=claim.task,
-        file=claim.file,
-        work_dir=settings.work_dir,
-        trusted_sha256=settings.trusted_sha256,
-        allow_pickle=settings.allow_pickle,
-    )
     common = dict(
         claim_id=claim.id,
         backend=backend,
@@ -134,11 +72,9 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         mode="replica" if settings.expectations else "card",
     )
     try:
-        predictor = load_predictor(backend, request)
+        predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
     except PickleRefused as exc:
         return Verdict(status=FAIL, reason=str(exc), **common)
-    tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
-    max_length = claim.max_seq_length or tokenizer.model_max_length
     try:
         with _progress(settings, f"{claim.id} [{backend}]") as progress:
             evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length, progress)
@@ -150,6 +86,11 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     return Verdict(
         status=PASS if passed else FAIL,
         target=target,
+        target_from=(
+            "on the replica stand-in, from the reference transformers pipeline run one example at a time"
+            if settings.expectations
+            else None
+        ),
         measured=measured,
         notes=(*evaluation.notes, f"{predictor.description}, max_seq_length {max_length}"),
         seconds=evaluation.seconds,
@@ -193,14 +134,16 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
     model = resolve_model(claim, settings.location)
     measured, how = sizes.measure(model.path, backend=backend, task=claim.task, file=claim.file)
     tolerance, notes = claim.tolerance, [how]
-    target = claim.value
+    target, target_from = claim.value, None
     if settings.expectations is not None:
         target = settings.expectations.fixed(claim.id, backend)
         if target is None:
             raise NotSupported(f"the replica at {settings.expectations.root} has no size for {claim.id} on {backend}")
-        # Stand-ins are smaller than the real models: keep the card's relative precision.
-        tolerance = replace(tolerance, amount=tolerance.amount * target / claim.value)
-        notes.append(f"tolerance scaled by the stand-in's size ({claim.tolerance.describe()} on {claim.value:g})")
+        target_from = settings.expectations.reference(claim.id, backend)
+        if target != claim.value:
+            # A stand-in smaller than the real model: keep the card's relative precision.
+            tolerance = replace(tolerance, amount=tolerance.amount * target / claim.value)
+            notes.append(f"tolerance scaled by the stand-in's size ({claim.tolerance.describe()} on {claim.value:g})")
     return Verdict(
         claim_id=claim.id,
         backend=backend,
@@ -208,6 +151,7 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
         metric=claim.metric,
         claimed=claim.value,
         target=target,
+        target_from=target_from,
         measured=measured,
         tolerance=tolerance.describe(),
         mode="replica" if settings.expectations else "card",
@@ -244,6 +188,11 @@ def _target(claim: Claim, backend: str, settings: Settings, indices: list[int]) 
     if settings.expectations is None:
         return claim.value
     value = settings.expectations.value(claim.id, backend, indices)
+    if value is None and settings.expectations.size == "true":
+        raise NotSupported(
+            f"the true-size replica at {settings.expectations.root} has random weights, so it carries no "
+            f"reference for {claim.id}; accuracy is checked on the tiny replica (`--harness-hub replica`)"
+        )
     if value is None:
         raise NotSupported(
             f"the replica at {settings.expectations.root} has no reference value for {claim.id} on {backend}; "

@@ -16,6 +16,7 @@ class Verdict:
     metric: str
     claimed: float | None  # the card's value
     target: float | None = None  # the value checked against: the card's, or a replica's reference
+    target_from: str | None = None  # where the target came from, when it is not the card's figure
     measured: float | None = None
     tolerance: str | None = None
     mode: str = "card"  # "card": real artifacts; "replica": stand-ins built by `harness replica`
@@ -43,11 +44,8 @@ class Verdict:
         head = "holds" if self.passed else "DOES NOT HOLD"
         lines = [f"claim {self.claim_id} [{self.backend}] {head}"]
         lines.append(f"  claimed    {self.metric} = {_fmt(self.claimed)}   (card: {self.source})")
-        if self.mode == "replica":
-            lines.append(
-                f"  expected   {_fmt(self.target)} on the replica stand-in, from the reference "
-                "transformers pipeline run one example at a time"
-            )
+        if self.target_from:
+            lines.append(f"  expected   {_fmt(self.target)}  ({self.target_from})")
         lines.append(f"  measured   {_fmt(self.measured)}")
         if self.reason:
             lines.append(f"  reason     {self.reason}")

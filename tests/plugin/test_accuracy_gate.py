@@ -25,7 +25,7 @@ def run_suite(pytester, pytestconfig):
 
     def run(*args: str):
         # A process per run: torch and onnxruntime do not reliably survive many sessions in one process.
-        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--harness-cache-dir", str(cache), *args)
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--harness-cache-dir={cache}", *args)
 
     return run
 
@@ -44,7 +44,7 @@ def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy)
         [
             "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD",
             "*claimed    accuracy = 0.9106   (card: Accuracy of the FP32 base model*",
-            "*expected   0.9106 on the replica stand-in*",
+            "*expected   0.9106  (on the replica stand-in*",
             "*measured   0.0*",
             "*tolerance  ±0.005 (two-sided)",
             "*examples   872",
@@ -149,7 +149,9 @@ def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_pat
 
 
 def test_the_report_folder_gets_verdicts_markdown_and_picture(run_suite, pytester, replica_copy, tmp_path):
-    pytester.makepyfile(test_sizes=(Path(__file__).parents[1] / "latency" / "test_size_claims.py").read_text())
+    pytester.makepyfile(
+        test_sizes=(Path(__file__).parents[1] / "latency" / "test_size_and_speed_claims.py").read_text()
+    )
     folder = tmp_path / "report"
     result = run_suite(
         "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32, "--harness-report", str(folder)

@@ -115,8 +115,8 @@ def harness_answers(replica_root, squad_rows, backend):
 
     from harness.backends.base import ModelRequest, load_predictor
     from harness.hub import HubLocation
+    from harness.loading import resolve_model
     from harness.registry import load_registry
-    from harness.runner import resolve_model
     from harness.tasks import qa
 
     claim = load_registry().by_id("dynamic-tinybert-squad-f1")

@@ -37,18 +37,48 @@ def test_markdown_lists_the_claims_and_says_why_some_were_not_verified():
     assert "not run" not in text  # rows this run did not reach stay out of the report
 
 
+def latency_records():
+    common = dict(model=MNLI, revision="abc", artifact="torch fp32", threads=2, mode="replica", max_seq_length=512)
+    return [
+        {**common, "backend": "torch", "kind": "single query", "examples": 1, "rounds": 40, "p50_ms": 20.0,
+         "p90_ms": 31.0, "examples_per_second": 50.0},
+        {**common, "backend": "torch", "kind": "throughput", "examples": 32, "rounds": 5, "p50_ms": 400.0,
+         "p90_ms": 450.0, "examples_per_second": 80.0},
+    ]  # fmt: skip
+
+
 def test_points_put_accuracy_in_percent_and_time_per_example_in_ms():
     rows = report.rows(verdicts(), load_registry(), models=[MNLI])
-    found = {(p["claim"], p["label"]): p for p in picture.points(rows)}
-    point = found[("mnli-matched-accuracy", "distilbert-base-uncased-mnli [torch]")]
+    found, axis, left_out = picture.points(report.summary(rows, []))
+    point = {p["label"]: p for p in found}["mnli-matched-accuracy [torch]"]
     assert point["quality"] == pytest.approx(82.1) and point["ms"] == pytest.approx(2.0) and point["size"] is None
-    assert len(found) == 2  # the skipped claim has nothing to plot
+    assert len(found) == 2 and not left_out  # the skipped claim has nothing to plot
+    assert axis == picture.BATCHED
+
+
+def test_benchmarked_latency_replaces_batched_time_and_never_mixes_with_it():
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    found, axis, left_out = picture.points(report.summary(rows, latency_records()))
+    assert axis == picture.SINGLE_QUERY
+    assert [(p["label"], p["ms"]) for p in found] == [("mnli-matched-accuracy [torch]", 20.0)]
+    assert left_out == ["mnli-mismatched-accuracy [onnx]"]  # measured, but its latency was not benchmarked
+
+
+def test_markdown_summarizes_each_model_on_its_backend_with_latency_percentiles():
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    text = report.markdown(rows, about={"hub": "replica"}, latency=latency_records())
+    assert (
+        "| typeform/distilbert-base-uncased-mnli | torch | mnli-matched-accuracy: 0.82 → 0.821 (pass) | — | 20.0 | "
+        "31.0 | 80 |" in text
+    )
+    assert "tiny trained stand-ins, size and speed on true-size" in text
 
 
 def test_the_report_command_writes_markdown_and_a_png(tmp_path, capsys):
     rows = report.rows(verdicts(), load_registry(), models=[MNLI])
-    report.write_json(tmp_path / "verdicts.json", rows, about={"hub": "replica"})
+    report.write_json(tmp_path / "verdicts.json", rows, about={"hub": "replica"}, latency=latency_records())
     assert main(["report", str(tmp_path / "verdicts.json"), "--out", str(tmp_path / "out")]) == 0
+    assert "| 20.0 | 31.0 | 80 |" in (tmp_path / "out" / "report.md").read_text()  # the latency came through
     png = tmp_path / "out" / "accuracy-latency-size.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "![accuracy, latency and size](accuracy-latency-size.png)" in (tmp_path / "out" / "report.md").read_text()

@@ -1,0 +1,252 @@
+"""Speed: the workloads latency benchmarks time, and speed ratios measured interleaved in one run.
+
+A workload is end to end, as a user of the model sees it: tokenization, the model, and the answer
+(argmax for classification, span selection for QA). Absolute times depend on the machine, so they
+are reported; only ratios between two models measured in the same run are gated.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from harness.backends.base import BackendUnavailable, PickleRefused, Predictor, unavailable_reason
+from harness.loading import (
+    CLASSIFICATION_TASKS,
+    NotSupported,
+    Settings,
+    open_model,
+    open_split,
+    resolve_model,
+    sample,
+)
+from harness.registry import Claim, Registry
+from harness.verdict import FAIL, PASS, Verdict
+
+# Examples per throughput round, unless --harness-limit says otherwise: enough for several full
+# batches, few enough that a round takes about a second on 2 cores at true size. A QA question
+# is several windows of up to 384 tokens, hence fewer.
+THROUGHPUT_EXAMPLES = {"question-answering": 8}
+DEFAULT_THROUGHPUT_EXAMPLES = 32
+SPEEDUP_ROUNDS = 5
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """One model on one backend, read with the dataset and settings of its first accuracy claim."""
+
+    claim: Claim
+    backend: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.claim.model.repo.split('/')[-1]}-{self.backend}"
+
+
+def targets(registry: Registry, *, models: Sequence[str] = (), backends: Sequence[str] = ()) -> list[Target]:
+    found: dict[tuple[str, str], Target] = {}
+    for claim in registry.select(suite="accuracy", models=models, checkable=True):
+        for backend in claim.backends:
+            if not backends or backend in backends:
+                found.setdefault((claim.model.repo, backend), Target(claim=claim, backend=backend))
+    return list(found.values())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    kind: str  # "single query" or "throughput"
+    examples: int
+    run: Callable[[], object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workload:
+    single_query: Job
+    throughput: Job
+    info: dict[str, Any] = field(default_factory=dict)  # what a benchmark's extra_info records
+
+
+def prepare(claim: Claim, backend: str, settings: Settings) -> Workload:
+    """Load the claim's model on ``backend`` and a seeded sample of its dataset.
+
+    The single query is the sample's example of median length: realistic, and the same every run.
+    """
+    reason = unavailable_reason(backend)
+    if reason:
+        raise BackendUnavailable(reason)
+    model = resolve_model(claim, settings.location)
+    data, split = open_split(claim, settings)
+    limit = settings.limit or THROUGHPUT_EXAMPLES.get(claim.task, DEFAULT_THROUGHPUT_EXAMPLES)
+    rows = split.take(sample(claim, split, limit=limit, seed=settings.seed))
+    predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
+    inputs = claim.dataset.inputs
+    columns = [rows.inputs[name] for name in inputs]
+    lengths = [len(ids) for ids in tokenizer(*columns, truncation=True, max_length=max_length)["input_ids"]]
+    query = sorted(range(len(rows)), key=lambda i: (lengths[i], i))[len(rows) // 2]
+    predict = _predict(claim, tokenizer, predictor, max_length)
+    one = [[column[query]] for column in columns]
+    info = {
+        "model": model.repo,
+        "revision": model.revision,
+        "backend": backend,
+        "file": claim.file or "(the repo's PyTorch weights)",
+        "artifact": predictor.description,
+        "dataset": f"{data.repo} {claim.dataset.config or ''}/{claim.dataset.split}".replace(" /", "/"),
+        "dataset_revision": data.revision,
+        "max_seq_length": max_length,
+        "query_tokens": lengths[query],
+        "threads": threads(predictor),
+        "mode": _mode(settings),
+    }
+    return Workload(
+        single_query=Job(kind="single query", examples=1, run=lambda: predict(*one)),
+        throughput=Job(kind="throughput", examples=len(rows), run=lambda: predict(*columns)),
+        info=info,
+    )
+
+
+def _predict(claim: Claim, tokenizer, predictor: Predictor, max_length: int) -> Callable[..., object]:
+    from harness import engine
+
+    if claim.task in CLASSIFICATION_TASKS:
+
+        def classify(*columns: list[str]) -> object:
+            encoded = tokenizer(*columns, truncation=True, max_length=max_length)
+            features = engine.Encoded(
+                input_ids=encoded["input_ids"],
+                token_type_ids=encoded.get("token_type_ids"),
+                pad_id=tokenizer.pad_token_id or 0,
+            )
+            return engine.run(predictor, features).logits.argmax(axis=1)
+
+        return classify
+    from harness.tasks import qa
+
+    def answer(questions: list[str], contexts: list[str]) -> object:
+        return qa.answer(tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa).texts
+
+    return answer
+
+
+def threads(predictor: Predictor) -> int | str:
+    """The intra-op threads the backend computes with."""
+    session = getattr(predictor, "session", None)
+    if session is not None:
+        configured = session.get_session_options().intra_op_num_threads
+        return configured or f"onnxruntime default (one per physical core; {os.cpu_count()} logical cores)"
+    import torch
+
+    return torch.get_num_threads()
+
+
+def interleaved(jobs: Mapping[str, Callable[[], object]], *, rounds: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Seconds per run of each job, the jobs taking turns round by round.
+
+    The order flips every round (A B, B A, ...), so drift in the machine's speed (other load, clock
+    changes) falls on every job alike and cancels in their ratio.
+    """
+    names = list(jobs)
+    for _ in range(warmup):
+        for name in names:
+            jobs[name]()
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for round_number in range(rounds):
+        for name in names if round_number % 2 == 0 else reversed(names):
+            start = time.perf_counter()
+            jobs[name]()
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
+
+
+def check_speedup(claim: Claim, backend: str, settings: Settings) -> Verdict:
+    """The claim's throughput over its baseline's, on the same rows, measured interleaved."""
+    expectations = settings.expectations
+    if expectations is not None and expectations.size != "true":
+        raise NotSupported(
+            f"the replica at {expectations.root} holds tiny stand-ins, whose speed says nothing about the real "
+            "models'; speed ratios are measured on true-size stand-ins (`--harness-hub replica` does that for "
+            "the latency suite) or on the real artifacts"
+        )
+    baseline_spec = claim.baseline
+    assert baseline_spec is not None, "the registry requires a baseline for every checkable ratio claim"
+    try:
+        candidate = prepare(claim, backend, settings)
+        baseline = prepare(
+            replace(claim, model=baseline_spec.model, file=baseline_spec.file), baseline_spec.backend, settings
+        )
+    except PickleRefused as exc:
+        return Verdict(claim_id=claim.id, backend=backend, status=FAIL, metric=claim.metric, claimed=claim.value,
+                       reason=str(exc), model=claim.model.repo, source=claim.source, mode=_mode(settings))  # fmt: skip
+    seconds = interleaved(
+        {"candidate": candidate.throughput.run, "baseline": baseline.throughput.run}, rounds=SPEEDUP_ROUNDS
+    )
+    examples = candidate.throughput.examples
+    ratio = statistics.median(seconds["baseline"]) / statistics.median(seconds["candidate"])
+    described = {"candidate": candidate.info, "baseline": baseline.info}
+    notes = [
+        f"{name}: {info['model']} [{info['backend']}, {info['artifact']}] median "
+        f"{statistics.median(seconds[name]) * 1000:.0f} ms per round of {examples} examples "
+        f"({examples / statistics.median(seconds[name]):.0f} examples/s), threads {info['threads']}"
+        for name, info in described.items()
+    ]
+    notes.append(f"{SPEEDUP_ROUNDS} rounds each, interleaved; absolute times are reported, not gated")
+    passed = claim.tolerance.admits(claimed=claim.value, measured=ratio)
+    return Verdict(
+        claim_id=claim.id,
+        backend=backend,
+        status=PASS if passed else FAIL,
+        metric=claim.metric,
+        claimed=claim.value,
+        target=claim.value,
+        target_from="the card's figure; measured on true-size stand-ins (random weights, real dimensions)"
+        if settings.expectations
+        else None,
+        measured=ratio,
+        tolerance=claim.tolerance.describe(),
+        mode=_mode(settings),
+        n=examples,
+        model=candidate.info["model"],
+        model_revision=candidate.info["revision"],
+        dataset=candidate.info["dataset"],
+        dataset_revision=candidate.info["dataset_revision"],
+        source=claim.source,
+        notes=tuple(notes),
+        examples_per_second=examples / statistics.median(seconds["candidate"]),
+    )
+
+
+def _mode(settings: Settings) -> str:
+    return "replica" if settings.expectations else "card"
+
+
+def benchmark_job(benchmark, workload: Workload, kind: str) -> dict[str, Any] | None:
+    """Time ``workload``'s job of ``kind`` with a pytest-benchmark fixture; what the report shows.
+
+    None when pytest-benchmark was told not to time (``--benchmark-disable`` runs the job once).
+    """
+    import numpy as np
+
+    job = {"single query": workload.single_query, "throughput": workload.throughput}[kind]
+    job.run()  # warm-up, not timed: first calls pay for allocation and graph optimization
+    benchmark.group = kind
+    benchmark.extra_info.update({**workload.info, "kind": kind, "examples": job.examples})
+    benchmark(job.run)
+    if benchmark.stats is None:
+        return None
+    seconds = np.asarray(benchmark.stats.stats.data)
+    p50, p90 = np.percentile(seconds, [50, 90])
+    benchmark.extra_info["examples_per_second"] = round(job.examples / p50, 2)
+    return {
+        **{key: workload.info[key] for key in ("model", "revision", "backend", "artifact", "threads", "mode")},
+        "max_seq_length": workload.info["max_seq_length"],
+        "kind": kind,
+        "examples": job.examples,
+        "rounds": int(seconds.size),
+        "p50_ms": float(p50 * 1000),
+        "p90_ms": float(p90 * 1000),
+        "examples_per_second": float(job.examples / p50),
+    }

@@ -1,0 +1,77 @@
+"""The latency suite through pytester: pytest-benchmark's own comparison gates a slowed backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SUITE = (Path(__file__).parents[1] / "latency" / "test_benchmarks.py").read_text()
+SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+# A test's conftest that slows the torch backend down: 50 ms more per forward pass (a single query
+# takes about 20 ms at true size on 2 cores).
+SLOWED = """
+import time
+
+import pytest
+
+from harness.backends import torch as torch_backend
+
+
+@pytest.fixture(autouse=True)
+def slow_torch_backend(monkeypatch):
+    original = torch_backend.TorchPredictor.logits
+
+    def slowed(self, batch):
+        time.sleep(0.05)
+        return original(self, batch)
+
+    monkeypatch.setattr(torch_backend.TorchPredictor, "logits", slowed)
+"""
+
+
+@pytest.fixture
+def run_benchmarks(pytester, pytestconfig, true_size_replica, tmp_path):
+    from harness.plugin import SESSION
+
+    pytester.makepyfile(test_benchmarks=SUITE)
+    storage = tmp_path / "benchmarks"
+
+    def run(*args: str):
+        return pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", f"--harness-cache-dir={pytestconfig.stash[SESSION].cache_dir}",
+            "--harness-hub", "replica", "--harness-model", SST2_FP32, "--harness-backend", "torch",
+            "-k", "single_query", f"--benchmark-storage=file://{storage}", *args,
+        )  # fmt: skip
+
+    return run
+
+
+def test_a_slowed_backend_fails_the_comparison_with_a_saved_run(run_benchmarks, pytester):
+    run_benchmarks("--benchmark-save=baseline").assert_outcomes(passed=1)
+    pytester.makeconftest(SLOWED)
+    result = run_benchmarks("--benchmark-compare=0001", "--benchmark-compare-fail=median:10%")
+    assert result.ret != 0
+    # pytest-benchmark prints the comparison table, then raises its PerformanceRegression.
+    result.stdout.fnmatch_lines(["*single_query_latency*(0001_baselin)*", "*single_query_latency*(NOW)*"])
+    assert "Performance has regressed" in result.stdout.str() + result.stderr.str()
+
+
+def test_an_unchanged_backend_passes_the_same_comparison(run_benchmarks):
+    run_benchmarks("--benchmark-save=baseline").assert_outcomes(passed=1)
+    # A threshold far above machine noise, so only a real slowdown could fail it.
+    result = run_benchmarks("--benchmark-compare=0001", "--benchmark-compare-fail=median:100%")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+
+
+def test_the_saved_run_carries_what_a_reader_needs(run_benchmarks, tmp_path):
+    run_benchmarks("--benchmark-save=baseline").assert_outcomes(passed=1)
+    (saved,) = (tmp_path / "benchmarks").rglob("0001_baseline.json")
+    (bench,) = json.loads(saved.read_text())["benchmarks"]
+    info = bench["extra_info"]
+    assert info["model"] == SST2_FP32 and len(info["revision"]) == 40 and info["backend"] == "torch"
+    assert info["kind"] == "single query" and info["examples"] == 1 and info["max_seq_length"] == 128
+    assert isinstance(info["threads"], int) and info["query_tokens"] > 2
+    assert info["examples_per_second"] == pytest.approx(1 / bench["stats"]["median"], rel=0.01)

@@ -1,0 +1,84 @@
+"""True-size stand-ins: the cards' dimensions, sizes measured as the cards measured them, and the
+speed-ratio gate measured on them."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+
+from harness import latency, runner
+from harness.loading import NotSupported, Settings
+from harness.locations import resolve_hub
+from harness.registry import load_registry
+from harness.replica import snapshot_folder
+
+SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+
+
+def settings_for(root, tmp_path, **changes):
+    resolved = resolve_hub(str(root), cache_dir=tmp_path)
+    return Settings(location=resolved.location, work_dir=root.parent / "work", expectations=resolved.expectations,
+                    **changes)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "repo", sorted({c.model.repo for c in load_registry().select(suite="accuracy", checkable=True)})
+)
+def test_every_stand_in_has_its_cards_dimensions_and_a_vocabulary_to_match(true_size_replica, repo):
+    from transformers import AutoConfig, AutoTokenizer
+
+    architecture = next(c.model.architecture for c in load_registry().claims if c.model.repo == repo)
+    folder = snapshot_folder(true_size_replica, repo)
+    config = AutoConfig.from_pretrained(folder)
+    assert {name: getattr(config, name) for name in architecture} == dict(architecture)
+    assert config.vocab_size == 30522 == len(AutoTokenizer.from_pretrained(folder))
+
+
+def test_the_fp32_state_dict_measures_the_cards_255_mib(true_size_replica):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    # Measured here with plain torch, apart from the harness's own size code.
+    model = AutoModelForSequenceClassification.from_pretrained(snapshot_folder(true_size_replica, SST2_FP32))
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    assert len(buffer.getvalue()) / 2**20 == pytest.approx(255, abs=1)
+
+
+def test_the_size_gate_fails_once_the_tolerance_is_below_the_measured_difference(true_size_replica, tmp_path):
+    claim = load_registry().by_id("sst2-fp32-size")
+    settings = settings_for(true_size_replica, tmp_path)
+    verdict = runner.check_size(claim, "torch", settings)
+    assert verdict.passed and verdict.target == claim.value == 255  # the card's figure, not the builder's bytes
+    difference = abs(verdict.measured - claim.value)
+    assert 0 < difference < 1
+    tight = dataclasses.replace(claim, tolerance=dataclasses.replace(claim.tolerance, amount=difference / 2))
+    failed = runner.check_size(tight, "torch", settings)
+    assert not failed.passed
+    assert "DOES NOT HOLD" in failed.explain() and "the card's figure" in failed.explain()
+
+
+def test_the_speedup_gate_fails_when_the_candidate_is_no_faster_than_its_baseline(true_size_replica, tmp_path):
+    claim = load_registry().by_id("sst2-int8-onnx-speedup")
+    # The FP32 model measured against itself: a ratio near 1, far from the 2x asked for.
+    unquantized = dataclasses.replace(claim, model=claim.baseline.model, file=claim.baseline.file)
+    verdict = latency.check_speedup(unquantized, "onnx", settings_for(true_size_replica, tmp_path))
+    assert not verdict.passed
+    assert 0.6 < verdict.measured < 1.6
+    assert "interleaved" in verdict.explain() and "examples/s" in verdict.explain()
+
+
+def test_speed_ratios_are_refused_on_tiny_stand_ins(replica_root, tmp_path):
+    claim = load_registry().by_id("sst2-int8-onnx-speedup")
+    with pytest.raises(NotSupported, match="tiny stand-ins, whose speed says nothing"):
+        latency.check_speedup(claim, "onnx", settings_for(replica_root, tmp_path))
+
+
+def test_interleaving_flips_the_order_every_round():
+    calls = []
+    jobs = {name: (lambda name=name: calls.append(name)) for name in ("a", "b")}
+    seconds = latency.interleaved(jobs, rounds=3, warmup=1)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
+    assert [len(s) for s in seconds.values()] == [3, 3]
