@@ -105,7 +105,8 @@ def _replica(args: argparse.Namespace) -> int:
     if args.defect:
         for path in apply_defect(args.out, repo=args.defect_model, defect=args.defect):
             print(f"{args.defect}: changed {path}")
-    print(f"replica hub written to {args.out} (use: pytest -m accuracy --harness-hub {args.out})")
+    suite = "latency" if args.size == "true" else "accuracy"
+    print(f"replica hub written to {args.out} (use: pytest -m {suite} --harness-hub {args.out})")
     return 0
 
 
