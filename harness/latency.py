@@ -14,17 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.backends.base import BackendUnavailable, PickleRefused, Predictor, unavailable_reason
-from harness.loading import (
-    CLASSIFICATION_TASKS,
-    NotSupported,
-    Settings,
-    open_model,
-    open_split,
-    resolve_model,
-    sample,
-)
+from harness.backends.base import PickleRefused, Predictor
+from harness.loading import NotSupported, Settings, open_split, sample
 from harness.registry import Claim, Registry
+from harness.subject import open_subject
 from harness.verdict import FAIL, PASS, Verdict
 
 # Examples per throughput round, unless --harness-limit says otherwise: enough for several full
@@ -75,61 +68,32 @@ def prepare(claim: Claim, backend: str, settings: Settings) -> Workload:
 
     The single query is the sample's example of median length: realistic, and the same every run.
     """
-    reason = unavailable_reason(backend)
-    if reason:
-        raise BackendUnavailable(reason)
-    model = resolve_model(claim, settings.location)
+    subject = open_subject(claim, backend, settings)
     data, split = open_split(claim, settings)
     limit = settings.limit or THROUGHPUT_EXAMPLES.get(claim.task, DEFAULT_THROUGHPUT_EXAMPLES)
     rows = split.take(sample(claim, split, limit=limit, seed=settings.seed))
-    predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
-    inputs = claim.dataset.inputs
-    columns = [rows.inputs[name] for name in inputs]
-    lengths = [len(ids) for ids in tokenizer(*columns, truncation=True, max_length=max_length)["input_ids"]]
+    columns = [rows.inputs[name] for name in claim.dataset.inputs]
+    lengths = subject.token_counts(*columns)
     query = sorted(range(len(rows)), key=lambda i: (lengths[i], i))[len(rows) // 2]
-    predict = _predict(claim, tokenizer, predictor, max_length)
     one = [[column[query]] for column in columns]
     info = {
-        "model": model.repo,
-        "revision": model.revision,
+        "model": subject.model.repo,
+        "revision": subject.model.revision,
         "backend": backend,
         "file": claim.file or "(the repo's PyTorch weights)",
-        "artifact": predictor.description,
+        "artifact": subject.predictor.description,
         "dataset": f"{data.repo} {claim.dataset.config or ''}/{claim.dataset.split}".replace(" /", "/"),
         "dataset_revision": data.revision,
-        "max_seq_length": max_length,
+        "max_seq_length": subject.max_length,
         "query_tokens": lengths[query],
-        "threads": threads(predictor),
+        "threads": threads(subject.predictor),
         "mode": _mode(settings),
     }
     return Workload(
-        single_query=Job(kind="single query", examples=1, run=lambda: predict(*one)),
-        throughput=Job(kind="throughput", examples=len(rows), run=lambda: predict(*columns)),
+        single_query=Job(kind="single query", examples=1, run=lambda: subject.respond(*one)),
+        throughput=Job(kind="throughput", examples=len(rows), run=lambda: subject.respond(*columns)),
         info=info,
     )
-
-
-def _predict(claim: Claim, tokenizer, predictor: Predictor, max_length: int) -> Callable[..., object]:
-    from harness import engine
-
-    if claim.task in CLASSIFICATION_TASKS:
-
-        def classify(*columns: list[str]) -> object:
-            encoded = tokenizer(*columns, truncation=True, max_length=max_length)
-            features = engine.Encoded(
-                input_ids=encoded["input_ids"],
-                token_type_ids=encoded.get("token_type_ids"),
-                pad_id=tokenizer.pad_token_id or 0,
-            )
-            return engine.run(predictor, features).logits.argmax(axis=1)
-
-        return classify
-    from harness.tasks import qa
-
-    def answer(questions: list[str], contexts: list[str]) -> object:
-        return qa.answer(tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa).texts
-
-    return answer
 
 
 def threads(predictor: Predictor) -> int | str:

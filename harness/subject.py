@@ -1,0 +1,95 @@
+"""A claim's model loaded on a backend, answering inputs end to end: what benchmarks time and
+contracts probe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harness.backends.base import BackendUnavailable, Predictor, unavailable_reason
+from harness.hub import Snapshot
+from harness.loading import CLASSIFICATION_TASKS, Settings, open_model, open_split, resolve_model
+from harness.registry import Claim
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class Subject:
+    claim: Claim
+    backend: str
+    model: Snapshot
+    predictor: Predictor
+    tokenizer: Any
+    max_length: int
+    dataset_labels: tuple[str, ...] | None = None  # the label names of the claim's dataset, if it has any
+
+    def __repr__(self) -> str:  # hypothesis prints it with every failing example: keep it short
+        return f"Subject({self.model.repo} @ {self.model.revision} on {self.backend})"
+
+    @property
+    def classifies(self) -> bool:
+        return self.claim.task in CLASSIFICATION_TASKS
+
+    @property
+    def labels(self) -> list[str]:
+        """The model's label names in index order."""
+        return [self.predictor.id2label[i] for i in sorted(self.predictor.id2label)]
+
+    def token_counts(self, *columns: Sequence[str]) -> list[int]:
+        encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def logits(self, *columns: Sequence[str]) -> np.ndarray:
+        """Classification logits for rows of text (one column, or two for pairs), in input order."""
+        return self.outputs(*columns)[0]
+
+    def outputs(self, *columns: Sequence[str]) -> tuple[np.ndarray | list[np.ndarray], ...]:
+        """The model's raw outputs for rows of text: logits, or per-window start and end logits (QA)."""
+        from harness import engine
+
+        if self.classifies:
+            encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)
+            features = engine.Encoded(
+                input_ids=encoded["input_ids"],
+                token_type_ids=encoded.get("token_type_ids"),
+                pad_id=self.tokenizer.pad_token_id or 0,
+            )
+            return engine.run(self.predictor, features).outputs
+        from harness.tasks import qa
+
+        questions, contexts = columns
+        found = qa.features(self.tokenizer, questions, contexts, max_length=self.max_length, settings=self.claim.qa)
+        return engine.run(self.predictor, found.encoded, per_token=True).outputs
+
+    def answers(self, questions: Sequence[str], contexts: Sequence[str]) -> list[str]:
+        """Extractive QA: each question's answer text, taken from its context."""
+        from harness.tasks import qa
+
+        found = qa.answer(
+            self.tokenizer, self.predictor, questions, contexts, max_length=self.max_length, settings=self.claim.qa
+        )
+        return found.texts
+
+    def respond(self, *columns: Sequence[str]) -> object:
+        """What a user of the model gets: predicted labels, or answer texts."""
+        if self.classifies:
+            return self.logits(*columns).argmax(axis=1)
+        return self.answers(*columns)
+
+
+def open_subject(claim: Claim, backend: str, settings: Settings) -> Subject:
+    """Raises BackendUnavailable, ArtifactMissing, or PickleRefused for an unpinned pickle."""
+    reason = unavailable_reason(backend)
+    if reason:
+        raise BackendUnavailable(reason)
+    model = resolve_model(claim, settings.location)
+    labels = None
+    if claim.task in CLASSIFICATION_TASKS and claim.dataset is not None:
+        labels = open_split(claim, settings)[1].label_names
+    predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
+    return Subject(
+        claim=claim, backend=backend, model=model, predictor=predictor, tokenizer=tokenizer, max_length=max_length,
+        dataset_labels=labels,
+    )  # fmt: skip
