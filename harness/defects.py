@@ -14,6 +14,8 @@ DEFECTS = {
     "damage-weights": "shuffle the entries of every weight tensor (safetensors and .onnx), keeping shapes",
     "damage-head": "shuffle only the task head's weights (classifier / qa_outputs) in model.safetensors",
     "unquantize": "replace an INT8 pytorch_model.bin with the FP32 weights it was quantized from",
+    "nan-head": "set the classifier's bias to NaN in model.safetensors (outputs stop being probabilities)",
+    "cased-tokenizer": "stop the tokenizer from lower-casing (an uncased model then sees upper case as unknown)",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
@@ -27,6 +29,10 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
         return [_swap_labels(snapshot / "config.json")]
     if defect == "unquantize":
         return [_unquantize(root, repo, snapshot / "pytorch_model.bin")]
+    if defect == "cased-tokenizer":
+        return _cased_tokenizer(snapshot)
+    if defect == "nan-head":
+        return [_nan_bias(p) for p in snapshot.glob("*.safetensors")]
     rng = np.random.default_rng(seed)
     if defect == "damage-head":
         changed = [_shuffle_safetensors(p, rng, only=HEADS) for p in snapshot.glob("*.safetensors")]
@@ -52,6 +58,26 @@ def _swap_labels(path: Path) -> Path:
     config["id2label"] = {str(i): name for i, name in enumerate(names)}
     config["label2id"] = {name: i for i, name in enumerate(names)}
     return _replace(path, json.dumps(config, indent=2).encode())
+
+
+def _cased_tokenizer(snapshot: Path) -> list[Path]:
+    config = json.loads((snapshot / "tokenizer_config.json").read_text())
+    config["do_lower_case"] = False
+    fast = json.loads((snapshot / "tokenizer.json").read_text())
+    fast["normalizer"]["lowercase"] = False
+    return [
+        _replace(snapshot / "tokenizer_config.json", json.dumps(config, indent=2).encode()),
+        _replace(snapshot / "tokenizer.json", json.dumps(fast).encode()),
+    ]
+
+
+def _nan_bias(path: Path) -> Path:
+    from safetensors.numpy import load_file, save
+
+    tensors = load_file(str(path))
+    (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
+    tensors[name] = np.full_like(tensors[name], np.nan)
+    return _replace(path, save(tensors, metadata={"format": "pt"}))
 
 
 def _shuffle_safetensors(path: Path, rng: np.random.Generator, only: tuple[str, ...] = ("",)) -> Path:

@@ -22,6 +22,7 @@ from harness.verdict import FAIL, SKIPPED, Verdict
 if TYPE_CHECKING:
     from harness.latency import Workload
     from harness.loading import Settings
+    from harness.subject import Subject
 
 SUITES = {
     "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
@@ -102,6 +103,18 @@ class HarnessSession:
 
         try:
             return prepare(target.claim, target.backend, self.settings("true"))
+        except PickleRefused as exc:
+            pytest.fail(str(exc), pytrace=False)
+        except _cannot_run() as exc:
+            reason = str(exc)
+        self.cannot_run(reason)
+
+    def subject(self, target: Target) -> Subject:
+        from harness.backends.base import PickleRefused
+        from harness.subject import open_subject
+
+        try:
+            return open_subject(target.claim, target.backend, self.settings("tiny"))
         except PickleRefused as exc:
             pytest.fail(str(exc), pytrace=False)
         except _cannot_run() as exc:
@@ -203,9 +216,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before hypothesis loads a profile named on the command line
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in SUITES.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    _hypothesis_profiles(config)
     try:
         registry = load_registry()
         registry.check_models(config.getoption("harness_model"))
@@ -270,6 +285,12 @@ def harness_workload(request: pytest.FixtureRequest, harness_target: Target) -> 
     return request.config.stash[SESSION].workload(harness_target)
 
 
+@pytest.fixture(scope="module")
+def harness_subject(request: pytest.FixtureRequest, harness_target: Target) -> Subject:
+    """The target model loaded on its backend (tiny replica under --harness-hub replica), for contracts."""
+    return request.config.stash[SESSION].subject(harness_target)
+
+
 @pytest.fixture
 def harness_benchmark(request: pytest.FixtureRequest) -> Callable[[Workload, str], None]:
     """Time one of a workload's jobs with pytest-benchmark; its percentiles go to the report."""
@@ -309,6 +330,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if folder:
         written = report.write_report(Path(folder), rows, about=about, latency=session.latencies)
         terminalreporter.write_line(f"report written: {', '.join(map(str, written))}")
+
+
+HYPOTHESIS_PROFILES = {
+    # Model calls take milliseconds to seconds, so no per-example deadline. CI replays the same
+    # examples every run; nightly explores more.
+    "harness-dev": dict(max_examples=25, deadline=None),
+    "harness-ci": dict(max_examples=25, deadline=None, derandomize=True, print_blob=True),
+    "harness-nightly": dict(max_examples=300, deadline=None, print_blob=True),
+}
+
+
+def _hypothesis_profiles(config: pytest.Config) -> None:
+    """Register the contract suites' profiles; load one unless --hypothesis-profile chose already."""
+    try:
+        from hypothesis import settings
+    except ImportError:  # only the contract suites need hypothesis
+        return
+    for name, values in HYPOTHESIS_PROFILES.items():
+        settings.register_profile(name, **values)
+    if config.getoption("hypothesis_profile", default=None):
+        return
+    chosen = os.environ.get("HARNESS_HYPOTHESIS_PROFILE") or ("harness-ci" if _env_flag("CI") else "harness-dev")
+    settings.load_profile(chosen)
 
 
 def _positive_int(value: str) -> int:

@@ -38,7 +38,7 @@ SUITE_OF_METRIC = {
 }
 
 _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
-_MODEL_KEYS = {"repo", "revision", "formerly", "architecture"}
+_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase"}
 _DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
 _QA_KEYS = {"doc_stride", "max_query_length", "n_best", "max_answer_length"}
 _CLAIM_KEYS = {
@@ -68,6 +68,7 @@ class ModelRef:
     revision: str | None
     formerly: tuple[str, ...] = ()
     architecture: Mapping[str, int] = field(default_factory=dict)
+    lowercase: bool = False  # the card says the model is uncased: "English" and "english" are one input
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,11 +231,15 @@ def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
     architecture = where.mapping(raw.get("architecture") or {}, join_key(key, "architecture"))
     for name in architecture:
         where.positive_int(architecture, name, join_key(key, "architecture"))
+    lowercase = raw.get("lowercase", False)
+    if not isinstance(lowercase, bool):
+        raise where.fail(join_key(key, "lowercase"), f"expected true or false, found {lowercase!r}.")
     return ModelRef(
         repo=where.text(raw, "repo", key),
         revision=_revision(where, raw, key),
         formerly=tuple(raw.get("formerly") or ()),
         architecture=dict(architecture),
+        lowercase=lowercase,
     )
 
 

@@ -142,6 +142,13 @@ def test_bad_claims_are_refused_with_file_key_and_fix(tmp_path, document, expect
         assert fragment in message
 
 
+def test_lowercase_must_be_a_boolean(tmp_path):
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    document["models"]["m"]["lowercase"] = "yes"
+    with pytest.raises(CardError, match=r"models\.m\.lowercase.*expected true or false, found 'yes'"):
+        load_card(write(tmp_path, document))
+
+
 def test_a_test_split_is_refused(tmp_path):
     document = yaml.safe_load(yaml.safe_dump(VALID))
     document["datasets"]["d"]["split"] = "test"

@@ -1,0 +1,40 @@
+"""Outputs are well-formed and repeatable, for every model on every backend its claims name."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness import contracts, strategies
+
+pytestmark = pytest.mark.contracts
+
+
+@given(data=st.data())
+def test_outputs_are_well_formed(harness_subject, data):
+    row = data.draw(strategies.rows(harness_subject), label="row")
+    if not harness_subject.classifies:
+        question, context = row
+        (answer,) = harness_subject.answers([question], [context])
+        assert answer in context, f"the answer {answer!r} is not a substring of its context"
+        return
+    logits = harness_subject.logits(*([text] for text in row))
+    problems = contracts.probability_problems(logits)
+    assert not problems, "; ".join(problems)
+    predicted = harness_subject.labels[int(logits[0].argmax())]
+    card_labels = {name.lower() for name in harness_subject.dataset_labels or ()}
+    assert predicted.lower() in card_labels, f"predicted {predicted!r}, not one of the card's labels {card_labels}"
+
+
+@given(data=st.data())
+def test_the_same_input_twice_gives_bit_identical_outputs(harness_subject, data):
+    row = data.draw(strategies.rows(harness_subject), label="row")
+    first = arrays(harness_subject.outputs(*([text] for text in row)))
+    second = arrays(harness_subject.outputs(*([text] for text in row)))
+    for a, b in zip(first, second, strict=True):
+        assert np.array_equal(a, b), f"two identical calls differ by up to {np.abs(a - b).max():.3g}"
+
+
+def arrays(outputs):
+    """Every array of a model's outputs (QA gives one array per window)."""
+    return [array for output in outputs for array in (output if isinstance(output, list) else [output])]

@@ -1,0 +1,100 @@
+"""The contract suites through pytester: each contract fails on a model built, or a backend made, to
+break it, and passes on the healthy replica."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.defects import apply_defect
+
+CONTRACTS = Path(__file__).parents[1] / "contracts"
+SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+# Conftests that change how the torch backend behaves, for what weights alone cannot break.
+PATCH = """
+import numpy as np
+import pytest
+
+from harness.backends import torch as torch_backend
+
+
+@pytest.fixture(autouse=True)
+def patched_backend(monkeypatch):
+    original = torch_backend.TorchPredictor.logits
+
+    def logits(self, batch):
+        {body}
+
+    monkeypatch.setattr(torch_backend.TorchPredictor, "logits", logits)
+"""
+PADDING_DEPENDENT = "return original(self, batch) + 0.01 * batch['input_ids'].shape[1]"
+NONDETERMINISTIC = "return original(self, batch) + np.random.default_rng().normal(0, 1e-6)"
+CRASHES_ON_UNKNOWN_TOKENS = (
+    "if (batch['input_ids'] == 1).any():\n"
+    "            raise IndexError('index out of range in self')\n"
+    "        return original(self, batch)"
+)
+
+
+@pytest.fixture
+def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
+    from harness.plugin import SESSION
+
+    for path in CONTRACTS.glob("test_*.py"):
+        pytester.makepyfile(**{path.stem: path.read_text()})
+    monkeypatch.setenv("HARNESS_HYPOTHESIS_PROFILE", "harness-ci")
+    cache = pytestconfig.stash[SESSION].cache_dir
+
+    def run(*args: str):
+        return pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", f"--harness-cache-dir={cache}", "--harness-hub", str(replica_copy),
+            "--harness-model", SST2_FP32, "--harness-backend", "torch", *args,
+        )  # fmt: skip
+
+    return run
+
+
+def test_the_healthy_stand_in_keeps_every_contract(run_contracts):
+    run_contracts().assert_outcomes(passed=5)
+
+
+def test_nan_logits_break_the_well_formed_outputs_contract(run_contracts, replica_copy):
+    apply_defect(replica_copy, repo=SST2_FP32, defect="nan-head")
+    result = run_contracts("-k", "test_outputs_are_well_formed")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*probabilities are not finite*"])
+
+
+def test_a_cased_tokenizer_breaks_the_upper_case_contract(run_contracts, replica_copy):
+    apply_defect(replica_copy, repo=SST2_FP32, defect="cased-tokenizer")
+    result = run_contracts("-k", "test_upper_case_gives_the_same_prediction")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E * AssertionError: (*) and its upper-case version are classified differently"])
+
+
+@pytest.mark.parametrize(
+    ("patch", "selected", "message"),
+    [
+        pytest.param(
+            PADDING_DEPENDENT,
+            "test_a_prediction_does_not_depend_on_its_batch_or_padding",
+            "*in a padded batch of 32*differ by*",
+            id="padding",
+        ),
+        pytest.param(
+            NONDETERMINISTIC,
+            "test_the_same_input_twice_gives_bit_identical_outputs",
+            "*two identical calls differ by up to*",
+            id="determinism",
+        ),
+        pytest.param(
+            CRASHES_ON_UNKNOWN_TOKENS, "test_odd_input_gets_an_answer", "*IndexError: index out of range*", id="crash"
+        ),
+    ],
+)
+def test_a_misbehaving_backend_breaks_its_contract(run_contracts, pytester, patch, selected, message):
+    pytester.makeconftest(PATCH.format(body=patch))
+    result = run_contracts("-k", selected)  # a test's full name: pytester's folder name holds the others
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([message])
