@@ -16,6 +16,7 @@ DEFECTS = {
     "unquantize": "replace an INT8 pytorch_model.bin with the FP32 weights it was quantized from",
     "nan-head": "set the classifier's bias to NaN in model.safetensors (outputs stop being probabilities)",
     "cased-tokenizer": "stop the tokenizer from lower-casing (an uncased model then sees upper case as unknown)",
+    "half-sparse": "give half of the pruned (zero) encoder weights random values again, in model.safetensors",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
@@ -33,6 +34,8 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
         return _cased_tokenizer(snapshot)
     if defect == "nan-head":
         return [_nan_bias(p) for p in snapshot.glob("*.safetensors")]
+    if defect == "half-sparse":
+        return [_regrow(p, np.random.default_rng(seed)) for p in snapshot.glob("*.safetensors")]
     rng = np.random.default_rng(seed)
     if defect == "damage-head":
         changed = [_shuffle_safetensors(p, rng, only=HEADS) for p in snapshot.glob("*.safetensors")]
@@ -77,6 +80,20 @@ def _nan_bias(path: Path) -> Path:
     tensors = load_file(str(path))
     (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
     tensors[name] = np.full_like(tensors[name], np.nan)
+    return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+
+def _regrow(path: Path, rng: np.random.Generator) -> Path:
+    from safetensors.numpy import load_file, save
+
+    from harness.sparsity import is_encoder_linear
+
+    tensors = load_file(str(path))
+    for name, array in tensors.items():
+        if is_encoder_linear(name, array):
+            zeros = np.flatnonzero(array == 0)
+            regrown = rng.choice(zeros, size=len(zeros) // 2, replace=False)
+            array.reshape(-1)[regrown] = rng.normal(0, 0.02, size=len(regrown)).astype(array.dtype)
     return _replace(path, save(tensors, metadata={"format": "pt"}))
 
 

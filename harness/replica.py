@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, replica_inc, replica_qa
+from harness import __version__, replica_inc, replica_qa, replica_sparse
 from harness import replica_classification as classification
 from harness.backends.base import unavailable_reason
 from harness.expected import write_manifest
@@ -92,6 +92,11 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         for repo in sorted({c.model.repo for c in qa_claims}):
             progress(f"training stand-in {repo}")
             folders[repo] = replica_qa.train_model(scratch / repo, vocab, text.words, seed)
+        for claim in (c for c in checkable if c.metric == "sparsity"):
+            progress(f"pruning stand-in {claim.model.repo} to {claim.value:.0%} sparsity")
+            folders[claim.model.repo] = replica_sparse.pruned_model(
+                scratch / claim.model.repo, vocab, fraction=claim.value, seed=seed
+            )
         qa_datasets, qa_expected = replica_qa.splits_and_references(qa_claims, folders, text.words, seed, progress)
         for repo, tables in qa_datasets.items():
             datasets.setdefault(repo, {}).update(tables)

@@ -41,10 +41,12 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     reason = unavailable_reason(backend)
     if reason:
         raise BackendUnavailable(reason)
-    if claim.task not in TASKS:
-        raise NotSupported(f"task {claim.task!r} has no implementation in this version of harness")
     if claim.metric == "size_mib":
         return check_size(claim, backend, settings)
+    if claim.metric == "sparsity":
+        return check_sparsity(claim, backend, settings)
+    if claim.task not in TASKS:
+        raise NotSupported(f"task {claim.task!r} has no implementation in this version of harness")
     if claim.metric == "speedup":
         from harness.latency import check_speedup
 
@@ -159,6 +161,34 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
         model_revision=model.revision,
         source=claim.source,
         notes=tuple(notes),
+    )
+
+
+def check_sparsity(claim: Claim, backend: str, settings: Settings) -> Verdict:
+    """The least sparse encoder Linear weight's share of zeros: every one must meet the card."""
+    from harness import sparsity
+
+    model = resolve_model(claim, settings.location)
+    fractions = sparsity.zero_fractions(sparsity.encoder_linear_weights(model.path))
+    least = min(fractions, key=fractions.get)
+    overall = sum(fractions.values()) / len(fractions)
+    return Verdict(
+        claim_id=claim.id,
+        backend=backend,
+        status=PASS if claim.tolerance.admits(claimed=claim.value, measured=fractions[least]) else FAIL,
+        metric=claim.metric,
+        claimed=claim.value,
+        target=claim.value,
+        measured=fractions[least],
+        tolerance=claim.tolerance.describe(),
+        mode="replica" if settings.expectations else "card",
+        model=model.repo,
+        model_revision=model.revision,
+        source=claim.source,
+        notes=(
+            f"zeros in each of {len(fractions)} encoder nn.Linear weights (embeddings and cls head excluded); "
+            f"least sparse: {least} at {fractions[least]:.4f}; mean {overall:.4f}",
+        ),
     )
 
 

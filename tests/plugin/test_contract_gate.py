@@ -11,6 +11,7 @@ from harness.defects import apply_defect
 
 CONTRACTS = Path(__file__).parents[1] / "contracts"
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+SPARSE = "Intel/bert-large-uncased-sparse-90-unstructured-pruneofa"
 # Conftests that change how the torch backend behaves, for what weights alone cannot break.
 PATCH = """
 import numpy as np
@@ -41,15 +42,17 @@ CRASHES_ON_UNKNOWN_TOKENS = (
 def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
     from harness.plugin import SESSION
 
-    for path in CONTRACTS.glob("test_*.py"):
-        pytester.makepyfile(**{path.stem: path.read_text()})
     monkeypatch.setenv("HARNESS_HYPOTHESIS_PROFILE", "harness-ci")
     cache = pytestconfig.stash[SESSION].cache_dir
 
-    def run(*args: str):
+    def run(*args: str, model: str = SST2_FP32):
+        # The sparse model has a card claim and no task to probe; the others, the reverse.
+        for path in CONTRACTS.glob("test_*.py"):
+            if (path.stem == "test_card_claims") == (model == SPARSE):
+                pytester.makepyfile(**{path.stem: path.read_text()})
         return pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", f"--harness-cache-dir={cache}", "--harness-hub", str(replica_copy),
-            "--harness-model", SST2_FP32, "--harness-backend", "torch", *args,
+            "--harness-model", model, "--harness-backend", "torch", *args,
         )  # fmt: skip
 
     return run
@@ -57,6 +60,23 @@ def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
 
 def test_the_healthy_stand_in_keeps_every_contract(run_contracts):
     run_contracts().assert_outcomes(passed=5)
+
+
+def test_the_pruned_stand_in_holds_the_sparsity_claim(run_contracts):
+    result = run_contracts(model=SPARSE)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["bert-large-sparse-90-sparsity*torch*pass*0.9000*0.9*"])
+
+
+def test_a_half_sparse_stand_in_fails_the_sparsity_claim(run_contracts, replica_copy):
+    apply_defect(replica_copy, repo=SPARSE, defect="half-sparse")
+    result = run_contracts(model=SPARSE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*claim bert-large-sparse-90-sparsity [[]torch[]] DOES NOT HOLD",
+        "*tolerance  -0.005 (at-least)",
+        "*note       zeros in each of 12 encoder nn.Linear weights*least sparse: *",
+    ])  # fmt: skip
 
 
 def test_nan_logits_break_the_well_formed_outputs_contract(run_contracts, replica_copy):
