@@ -80,9 +80,11 @@ def rows(
 def train_model(folder: Path, vocab: Path, words: Sequence[str], seed: int) -> Path:
     """A 2-layer BERT trained for a few seconds to find the planted answer span."""
     import torch
-    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizerFast
+    from transformers import BertForQuestionAnswering
 
-    tokenizer = BertTokenizerFast(str(vocab / "vocab.txt"), do_lower_case=True, model_max_length=512)
+    from harness.replica_text import tiny_bert
+
+    tokenizer, config = tiny_bert(vocab)
     # As in transformers' run_qa, a window without the answer is taught to point at [CLS]; a share of
     # the training rows are such windows, which is what makes answers comparable across windows.
     examples = rows(words, seed, TRAIN_QUESTIONS, context_words=(20, 60), unanswerable=0.3)
@@ -96,14 +98,6 @@ def train_model(folder: Path, vocab: Path, words: Sequence[str], seed: int) -> P
         return_tensors="pt",
     )
     starts, ends = _token_positions(encoded, examples)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=128,
-        max_position_embeddings=512,
-    )
     torch.manual_seed(seed)
     model = BertForQuestionAnswering(config)
     inputs = {name: encoded[name] for name in ("input_ids", "token_type_ids", "attention_mask")}

@@ -9,19 +9,12 @@ from pathlib import Path
 
 def pruned_model(folder: Path, vocab: Path, *, fraction: float, seed: int) -> Path:
     import torch
-    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+    from transformers import BertForMaskedLM
 
+    from harness.replica_text import tiny_bert
     from harness.sparsity import is_encoder_linear
 
-    tokenizer = BertTokenizerFast(str(vocab / "vocab.txt"), do_lower_case=True, model_max_length=512)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=128,
-        max_position_embeddings=512,
-    )
+    tokenizer, config = tiny_bert(vocab)
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
     with torch.no_grad():

@@ -46,3 +46,19 @@ def write_tokenizer(folder: Path, words: Sequence[str]) -> Path:
     tokenizer = DistilBertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=True, model_max_length=512)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def tiny_bert(vocab: Path):
+    """The small BERT shape the BERT stand-ins share, with the replica's uncased tokenizer."""
+    from transformers import BertConfig, BertTokenizerFast
+
+    tokenizer = BertTokenizerFast(str(vocab / "vocab.txt"), do_lower_case=True, model_max_length=512)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=512,
+    )
+    return tokenizer, config
