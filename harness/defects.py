@@ -17,6 +17,7 @@ DEFECTS = {
     "nan-head": "set the classifier's bias to NaN in model.safetensors (outputs stop being probabilities)",
     "cased-tokenizer": "stop the tokenizer from lower-casing (an uncased model then sees upper case as unknown)",
     "half-sparse": "give half of the pruned (zero) encoder weights random values again, in model.safetensors",
+    "wrong-heads": "halve the attention head count config.json states (the weights are left as they are)",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
@@ -30,6 +31,8 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
         return [_swap_labels(snapshot / "config.json")]
     if defect == "unquantize":
         return [_unquantize(root, repo, snapshot / "pytorch_model.bin")]
+    if defect == "wrong-heads":
+        return [_halve_heads(snapshot / "config.json")]
     if defect == "cased-tokenizer":
         return _cased_tokenizer(snapshot)
     if defect == "nan-head":
@@ -60,6 +63,13 @@ def _swap_labels(path: Path) -> Path:
     names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))][::-1]
     config["id2label"] = {str(i): name for i, name in enumerate(names)}
     config["label2id"] = {name: i for i, name in enumerate(names)}
+    return _replace(path, json.dumps(config, indent=2).encode())
+
+
+def _halve_heads(path: Path) -> Path:
+    config = json.loads(path.read_text())
+    key = "n_heads" if "n_heads" in config else "num_attention_heads"
+    config[key] //= 2
     return _replace(path, json.dumps(config, indent=2).encode())
 
 

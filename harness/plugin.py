@@ -121,6 +121,30 @@ class HarnessSession:
             reason = str(exc)
         self.cannot_run(reason)
 
+    def config(self, target: Target) -> Any:
+        """The target model's loaded config, from the true-size replica under --harness-hub replica."""
+        from transformers import AutoConfig
+
+        from harness.hub import resolve
+
+        settings = self.settings("true")
+        if settings.expectations is not None and settings.expectations.size != "true":
+            self.cannot_run(
+                f"the replica at {settings.expectations.root} holds tiny stand-ins, not the card's dimensions; "
+                "`--harness-hub replica` checks architecture on the true-size stand-ins"
+            )
+        model = target.claim.model
+        try:
+            snapshot = resolve(
+                model.repo, location=settings.location, revision=model.revision, patterns=["config.json"],
+                required=[["config.json"]],
+            )  # fmt: skip
+        except _cannot_run() as exc:
+            reason = str(exc)
+        else:
+            return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
+        self.cannot_run(reason)
+
     def cannot_run(self, reason: str) -> NoReturn:
         if self.strict:
             pytest.fail(f"strict mode: a claim that cannot be checked fails: {reason}", pytrace=False)
@@ -289,6 +313,12 @@ def harness_workload(request: pytest.FixtureRequest, harness_target: Target) -> 
 def harness_subject(request: pytest.FixtureRequest, harness_target: Target) -> Subject:
     """The target model loaded on its backend (tiny replica under --harness-hub replica), for contracts."""
     return request.config.stash[SESSION].subject(harness_target)
+
+
+@pytest.fixture(scope="module")
+def harness_config(request: pytest.FixtureRequest, harness_target: Target) -> Any:
+    """The target model's config as transformers loads it (true-size stand-ins on the replica)."""
+    return request.config.stash[SESSION].config(harness_target)
 
 
 @pytest.fixture

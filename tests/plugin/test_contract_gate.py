@@ -59,7 +59,10 @@ def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
 
 
 def test_the_healthy_stand_in_keeps_every_contract(run_contracts):
-    run_contracts().assert_outcomes(passed=5)
+    # Architecture is a true-size fact: on this tiny replica copy that test says so and skips.
+    result = run_contracts("-rs")
+    result.assert_outcomes(passed=6, skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*holds tiny stand-ins, not the card's dimensions*"])
 
 
 def test_the_pruned_stand_in_holds_the_sparsity_claim(run_contracts):
@@ -118,3 +121,23 @@ def test_a_misbehaving_backend_breaks_its_contract(run_contracts, pytester, patc
     result = run_contracts("-k", selected)  # a test's full name: pytester's folder name holds the others
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message])
+
+
+def test_a_config_with_the_wrong_head_count_breaks_the_architecture_contract(
+    pytester, pytestconfig, true_size_replica, tmp_path
+):
+    import shutil
+
+    from harness.plugin import SESSION
+
+    copy = tmp_path / "true-size"
+    shutil.copytree(true_size_replica, copy, symlinks=True)
+    apply_defect(copy, repo=SST2_FP32, defect="wrong-heads")
+    pytester.makepyfile(test_card_facts=(CONTRACTS / "test_card_facts.py").read_text())
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--harness-cache-dir={pytestconfig.stash[SESSION].cache_dir}",
+        "--harness-hub", str(copy), "--harness-model", SST2_FP32, "--harness-backend", "torch",
+        "-k", "test_the_config_has_the_cards_architecture",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*config.json disagrees with the card: n_heads is 6, the card says 12*"])

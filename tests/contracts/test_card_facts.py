@@ -1,0 +1,24 @@
+"""What the cards state about each model's make: its architecture, and its label names."""
+
+import pytest
+
+pytestmark = pytest.mark.contracts
+
+
+def test_the_config_has_the_cards_architecture(harness_target, harness_config):
+    stated = harness_target.claim.model.architecture
+    if not stated:
+        pytest.skip("the card states no architecture for this model")
+    found = {name: getattr(harness_config, name, None) for name in stated}
+    wrong = {name: (value, found[name]) for name, value in stated.items() if found[name] != value}
+    assert not wrong, "config.json disagrees with the card: " + ", ".join(
+        f"{name} is {actual!r}, the card says {card!r}" for name, (card, actual) in wrong.items()
+    )
+
+
+def test_the_label_names_are_the_cards(harness_subject):
+    if not harness_subject.classifies or not harness_subject.dataset_labels:
+        pytest.skip("only classification models name labels, and only against a dataset that names them")
+    model = sorted(name.lower() for name in harness_subject.labels)
+    card = sorted(name.lower() for name in harness_subject.dataset_labels)
+    assert model == card, f"the model's labels {model} are not the card's dataset labels {card}"
