@@ -38,3 +38,36 @@ def _session_key():
     from harness.plugin import SESSION
 
     return SESSION
+
+
+# A conftest for a pytester run that changes how the torch backend computes, for what weights alone
+# cannot break (speed, determinism, padding, crashes). ``body`` is the new forward: it may call
+# ``original(self, batch)``; lines after the first are indented by eight spaces.
+_PATCHED_TORCH_BACKEND = """
+import time
+
+import numpy as np
+import pytest
+
+from harness.backends import torch as torch_backend
+
+
+@pytest.fixture(autouse=True)
+def patched_torch_backend(monkeypatch):
+    original = torch_backend.TorchPredictor.logits
+
+    def logits(self, batch):
+        {body}
+
+    monkeypatch.setattr(torch_backend.TorchPredictor, "logits", logits)
+"""
+
+
+@pytest.fixture
+def patch_torch_backend(pytester: pytest.Pytester):
+    """Write a conftest into the pytester folder whose torch backend runs ``body`` as its forward."""
+
+    def patch(body: str) -> None:
+        pytester.makeconftest(_PATCHED_TORCH_BACKEND.format(body=body))
+
+    return patch

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.backends.base import PickleRefused, Predictor
+from harness.backends.base import PickleRefused, Predictor, require
+from harness.data import Split
+from harness.hub import Snapshot
 from harness.loading import NotSupported, Settings, open_split, sample
 from harness.registry import Claim, Registry
 from harness.subject import open_subject
@@ -63,13 +65,17 @@ class Workload:
     info: dict[str, Any] = field(default_factory=dict)  # what a benchmark's extra_info records
 
 
-def prepare(claim: Claim, backend: str, settings: Settings) -> Workload:
+def prepare(
+    claim: Claim, backend: str, settings: Settings, *, opened: tuple[Snapshot, Split] | None = None
+) -> Workload:
     """Load the claim's model on ``backend`` and a seeded sample of its dataset.
 
     The single query is the sample's example of median length: realistic, and the same every run.
+    ``opened`` is the claim's dataset snapshot and split when the caller has read them already.
     """
-    subject = open_subject(claim, backend, settings)
-    data, split = open_split(claim, settings)
+    require(backend)  # before the dataset, so a missing backend is what the skip names
+    data, split = opened or open_split(claim, settings)
+    subject = open_subject(claim, backend, settings, split=split)
     limit = settings.limit or THROUGHPUT_EXAMPLES.get(claim.task, DEFAULT_THROUGHPUT_EXAMPLES)
     rows = split.take(sample(claim, split, limit=limit, seed=settings.seed))
     columns = [rows.inputs[name] for name in claim.dataset.inputs]
@@ -138,10 +144,12 @@ def check_speedup(claim: Claim, backend: str, settings: Settings) -> Verdict:
     baseline_spec = claim.baseline
     assert baseline_spec is not None, "the registry requires a baseline for every checkable ratio claim"
     try:
-        candidate = prepare(claim, backend, settings)
-        baseline = prepare(
-            replace(claim, model=baseline_spec.model, file=baseline_spec.file), baseline_spec.backend, settings
-        )
+        require(backend)
+        require(baseline_spec.backend)
+        opened = open_split(claim, settings)  # both run the same rows: read them once
+        candidate = prepare(claim, backend, settings, opened=opened)
+        baseline_claim = replace(claim, model=baseline_spec.model, file=baseline_spec.file)
+        baseline = prepare(baseline_claim, baseline_spec.backend, settings, opened=opened)
     except PickleRefused as exc:
         return Verdict(claim_id=claim.id, backend=backend, status=FAIL, metric=claim.metric, claimed=claim.value,
                        reason=str(exc), model=claim.model.repo, source=claim.source, mode=_mode(settings))  # fmt: skip

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from harness.latency import Workload
     from harness.loading import Settings
     from harness.subject import Subject
+
+T = TypeVar("T")
 
 SUITES = {
     "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
@@ -98,28 +100,14 @@ class HarnessSession:
         self.cannot_run(reason)
 
     def workload(self, target: Target) -> Workload:
-        from harness.backends.base import PickleRefused
         from harness.latency import prepare
 
-        try:
-            return prepare(target.claim, target.backend, self.settings("true"))
-        except PickleRefused as exc:
-            pytest.fail(str(exc), pytrace=False)
-        except _cannot_run() as exc:
-            reason = str(exc)
-        self.cannot_run(reason)
+        return self._open(lambda: prepare(target.claim, target.backend, self.settings("true")))
 
     def subject(self, target: Target) -> Subject:
-        from harness.backends.base import PickleRefused
         from harness.subject import open_subject
 
-        try:
-            return open_subject(target.claim, target.backend, self.settings("tiny"))
-        except PickleRefused as exc:
-            pytest.fail(str(exc), pytrace=False)
-        except _cannot_run() as exc:
-            reason = str(exc)
-        self.cannot_run(reason)
+        return self._open(lambda: open_subject(target.claim, target.backend, self.settings("tiny")))
 
     def config(self, target: Target) -> Any:
         """The target model's loaded config, from the true-size replica under --harness-hub replica."""
@@ -134,15 +122,24 @@ class HarnessSession:
                 "`--harness-hub replica` checks architecture on the true-size stand-ins"
             )
         model = target.claim.model
-        try:
-            snapshot = resolve(
+        snapshot = self._open(
+            lambda: resolve(
                 model.repo, location=settings.location, revision=model.revision, patterns=["config.json"],
                 required=[["config.json"]],
-            )  # fmt: skip
+            )
+        )  # fmt: skip
+        return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
+
+    def _open(self, opener: Callable[[], T]) -> T:
+        """What ``opener`` returns; a refused pickle fails, a missing artifact or backend skips (or fails)."""
+        from harness.backends.base import PickleRefused
+
+        try:
+            return opener()
+        except PickleRefused as exc:
+            pytest.fail(str(exc), pytrace=False)
         except _cannot_run() as exc:
             reason = str(exc)
-        else:
-            return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
         self.cannot_run(reason)
 
     def cannot_run(self, reason: str) -> NoReturn:

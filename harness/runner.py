@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from harness.backends.base import BackendUnavailable, PickleRefused, Predictor, unavailable_reason
+from harness.backends.base import PickleRefused, Predictor, require
 from harness.data import Split
 from harness.loading import (
     CLASSIFICATION_TASKS,
@@ -38,9 +38,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
 
     A checkpoint the backend refuses to load (an unpinned pickle) fails the claim.
     """
-    reason = unavailable_reason(backend)
-    if reason:
-        raise BackendUnavailable(reason)
+    require(backend)
     if claim.metric == "size_mib":
         return check_size(claim, backend, settings)
     if claim.metric == "sparsity":

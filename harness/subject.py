@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.backends.base import BackendUnavailable, Predictor, unavailable_reason
+from harness.backends.base import Predictor, require
+from harness.data import Split
 from harness.hub import Snapshot
 from harness.loading import CLASSIFICATION_TASKS, Settings, open_model, open_split, resolve_model
 from harness.registry import Claim
@@ -79,15 +80,16 @@ class Subject:
         return self.answers(*columns)
 
 
-def open_subject(claim: Claim, backend: str, settings: Settings) -> Subject:
-    """Raises BackendUnavailable, ArtifactMissing, or PickleRefused for an unpinned pickle."""
-    reason = unavailable_reason(backend)
-    if reason:
-        raise BackendUnavailable(reason)
+def open_subject(claim: Claim, backend: str, settings: Settings, *, split: Split | None = None) -> Subject:
+    """Raises BackendUnavailable, ArtifactMissing, or PickleRefused for an unpinned pickle.
+
+    ``split`` is the claim's split when the caller has read it already (its label names are kept).
+    """
+    require(backend)
     model = resolve_model(claim, settings.location)
     labels = None
     if claim.task in CLASSIFICATION_TASKS and claim.dataset is not None:
-        labels = open_split(claim, settings)[1].label_names
+        labels = (split or open_split(claim, settings)[1]).label_names
     predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
     return Subject(
         claim=claim, backend=backend, model=model, predictor=predictor, tokenizer=tokenizer, max_length=max_length,

@@ -72,9 +72,14 @@ def unavailable_reason(name: str) -> str | None:
     return None
 
 
-def load_predictor(name: str, request: ModelRequest) -> Predictor:
+def require(name: str) -> None:
+    """Raise BackendUnavailable, saying what to install, when the backend cannot run here."""
     reason = unavailable_reason(name)
     if reason:
         raise BackendUnavailable(reason)
+
+
+def load_predictor(name: str, request: ModelRequest) -> Predictor:
+    require(name)
     module, attr = LOADERS[name].split(":")
     return getattr(importlib.import_module(module), attr)(request)

@@ -12,23 +12,7 @@ from harness.defects import apply_defect
 CONTRACTS = Path(__file__).parents[1] / "contracts"
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 SPARSE = "Intel/bert-large-uncased-sparse-90-unstructured-pruneofa"
-# Conftests that change how the torch backend behaves, for what weights alone cannot break.
-PATCH = """
-import numpy as np
-import pytest
-
-from harness.backends import torch as torch_backend
-
-
-@pytest.fixture(autouse=True)
-def patched_backend(monkeypatch):
-    original = torch_backend.TorchPredictor.logits
-
-    def logits(self, batch):
-        {body}
-
-    monkeypatch.setattr(torch_backend.TorchPredictor, "logits", logits)
-"""
+# Forwards for the torch backend (see conftest's patch_torch_backend), for what weights cannot break.
 PADDING_DEPENDENT = "return original(self, batch) + 0.01 * batch['input_ids'].shape[1]"
 NONDETERMINISTIC = "return original(self, batch) + np.random.default_rng().normal(0, 1e-6)"
 CRASHES_ON_UNKNOWN_TOKENS = (
@@ -116,8 +100,8 @@ def test_a_cased_tokenizer_breaks_the_upper_case_contract(run_contracts, replica
         ),
     ],
 )
-def test_a_misbehaving_backend_breaks_its_contract(run_contracts, pytester, patch, selected, message):
-    pytester.makeconftest(PATCH.format(body=patch))
+def test_a_misbehaving_backend_breaks_its_contract(run_contracts, patch_torch_backend, patch, selected, message):
+    patch_torch_backend(patch)
     result = run_contracts("-k", selected)  # a test's full name: pytester's folder name holds the others
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message])

@@ -9,26 +9,8 @@ import pytest
 
 SUITE = (Path(__file__).parents[1] / "latency" / "test_benchmarks.py").read_text()
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
-# A test's conftest that slows the torch backend down: 50 ms more per forward pass (a single query
-# takes about 20 ms at true size on 2 cores).
-SLOWED = """
-import time
-
-import pytest
-
-from harness.backends import torch as torch_backend
-
-
-@pytest.fixture(autouse=True)
-def slow_torch_backend(monkeypatch):
-    original = torch_backend.TorchPredictor.logits
-
-    def slowed(self, batch):
-        time.sleep(0.05)
-        return original(self, batch)
-
-    monkeypatch.setattr(torch_backend.TorchPredictor, "logits", slowed)
-"""
+# 50 ms more per forward pass (a single query takes about 20 ms at true size on 2 cores).
+SLOWED = "time.sleep(0.05)\n        return original(self, batch)"
 
 
 @pytest.fixture
@@ -48,9 +30,9 @@ def run_benchmarks(pytester, pytestconfig, true_size_replica, tmp_path):
     return run
 
 
-def test_a_slowed_backend_fails_the_comparison_with_a_saved_run(run_benchmarks, pytester):
+def test_a_slowed_backend_fails_the_comparison_with_a_saved_run(run_benchmarks, patch_torch_backend):
     run_benchmarks("--benchmark-save=baseline").assert_outcomes(passed=1)
-    pytester.makeconftest(SLOWED)
+    patch_torch_backend(SLOWED)
     result = run_benchmarks("--benchmark-compare=0001", "--benchmark-compare-fail=median:10%")
     assert result.ret != 0
     # pytest-benchmark prints the comparison table, then raises its PerformanceRegression.
