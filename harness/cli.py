@@ -129,9 +129,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from harness import report
 
-    rows, about, latency = report.read_json(args.results)
+    rows, about, measured = report.read_json(args.results)
     folder = args.out or args.results.parent
-    for path in report.write_report(folder, rows, about=about, latency=latency)[1:]:
+    for path in report.write_report(folder, rows, about=about, **measured)[1:]:
         print(f"wrote {path}")
     return 0
 

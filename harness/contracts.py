@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +48,36 @@ def precision(backend: str, onnx_file: Path | None = None) -> str:
     if "DynamicQuantizeLinear" in ops or "MatMulInteger" in ops:
         return "dynamic-int8"
     return "static-int8" if "QuantizeLinear" in ops or "QLinearMatMul" in ops else "fp32"
+
+
+class Hang(Exception):
+    """A call to the model did not return within its deadline."""
+
+
+@contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise Hang in the calling code if the block has not finished within ``seconds``.
+
+    Written here rather than taken from pytest-timeout, which bounds a whole test: a hypothesis
+    test makes many calls, as many as its profile says, and the contract is about each call. Uses
+    SIGALRM, so it applies in the main thread on POSIX (elsewhere the block runs unbounded); the
+    alarm interrupts Python code and sleeps, not a single native call that never returns.
+    """
+    usable = seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expired(signum, frame):
+        raise Hang(
+            f"the model gave no answer within {seconds:g} s; a call must answer or raise a clear error, never "
+            "hang (if the model is only slow here, raise --harness-deadline)"
+        )
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.replica import QUANTIZED_FROM, snapshot_folder
+from harness.registry import load_registry
+from harness.replica import quantized_from, snapshot_folder
 
 DEFECTS = {
     "swap-labels": "reverse the order of id2label / label2id in config.json, keeping the weights",
@@ -17,6 +18,7 @@ DEFECTS = {
     "nan-head": "set the classifier's bias to NaN in model.safetensors (outputs stop being probabilities)",
     "cased-tokenizer": "stop the tokenizer from lower-casing (an uncased model then sees upper case as unknown)",
     "half-sparse": "give half of the pruned (zero) encoder weights random values again, in model.safetensors",
+    "unnamed-labels": "replace the label names in config.json by LABEL_0 ... LABEL_n, keeping their order",
     "wrong-heads": "halve the attention head count config.json states (the weights are left as they are)",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
@@ -29,6 +31,8 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     snapshot = snapshot_folder(root, repo)
     if defect == "swap-labels":
         return [_swap_labels(snapshot / "config.json")]
+    if defect == "unnamed-labels":
+        return [_unname_labels(snapshot / "config.json")]
     if defect == "unquantize":
         return [_unquantize(root, repo, snapshot / "pytorch_model.bin")]
     if defect == "wrong-heads":
@@ -63,6 +67,13 @@ def _swap_labels(path: Path) -> Path:
     names = [config["id2label"][str(i)] for i in range(len(config["id2label"]))][::-1]
     config["id2label"] = {str(i): name for i, name in enumerate(names)}
     config["label2id"] = {name: i for i, name in enumerate(names)}
+    return _replace(path, json.dumps(config, indent=2).encode())
+
+
+def _unname_labels(path: Path) -> Path:
+    config = json.loads(path.read_text())
+    config["id2label"] = {str(i): f"LABEL_{i}" for i in range(len(config["id2label"]))}
+    config["label2id"] = {f"LABEL_{i}": i for i in range(len(config["id2label"]))}
     return _replace(path, json.dumps(config, indent=2).encode())
 
 
@@ -169,9 +180,10 @@ def _unquantize(root: Path, repo: str, path: Path) -> Path:
     import torch
     from safetensors.torch import load_file
 
-    if repo not in QUANTIZED_FROM or not path.exists():
+    source = quantized_from(load_registry().claims).get(repo)
+    if source is None or not path.exists():
         raise FileNotFoundError(f"{repo} has no INT8 pytorch_model.bin made from another stand-in")
-    (weights,) = snapshot_folder(root, QUANTIZED_FROM[repo]).glob("model.safetensors")
+    (weights,) = snapshot_folder(root, source).glob("model.safetensors")
     buffer = io.BytesIO()
     torch.save(load_file(weights), buffer)
     return _replace(path, buffer.getvalue())

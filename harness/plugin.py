@@ -16,12 +16,13 @@ import pytest
 
 from harness.latency import Target, targets
 from harness.locations import check_hub_value, default_cache_dir
-from harness.registry import BACKENDS, CardError, Claim, Registry, load_registry
+from harness.registry import BACKENDS, CardError, Claim, ModelRef, Registry, load_registry
 from harness.verdict import FAIL, SKIPPED, Verdict
 
 if TYPE_CHECKING:
     from harness.latency import Workload
     from harness.loading import Settings
+    from harness.parity import Pair
     from harness.subject import Subject
 
 T = TypeVar("T")
@@ -58,6 +59,7 @@ class HarnessSession:
     backends: tuple[str, ...]
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
+    parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
     progress: Callable | None = None  # set by pytest_configure from the terminal reporter
     _resolved: dict[str, Any] = field(default_factory=dict)
 
@@ -71,6 +73,11 @@ class HarnessSession:
 
     def targets(self) -> list[Target]:
         return targets(self.registry, models=self.models, backends=self.backends)
+
+    def pairs(self) -> list[Pair]:
+        from harness.parity import pairs
+
+        return pairs(self.registry, models=self.models, backends=self.backends)
 
     def check(self, case: ClaimCase) -> Verdict:
         from harness.runner import check
@@ -109,8 +116,20 @@ class HarnessSession:
 
         return self._open(lambda: open_subject(target.claim, target.backend, self.settings("tiny")))
 
-    def config(self, target: Target) -> Any:
-        """The target model's loaded config, from the true-size replica under --harness-hub replica."""
+    def split_parity(self, pair: Pair) -> dict[str, Any]:
+        from harness.parity import on_split
+
+        record = self._open(lambda: on_split(pair, self.settings("tiny")))
+        self.parities.append(record)
+        return record
+
+    def card_models(self) -> list[ModelRef]:
+        """The selected models whose card states their architecture."""
+        claims = self.registry.select(models=self.models)
+        return list({c.model.repo: c.model for c in claims if c.model.architecture}.values())
+
+    def config(self, model: ModelRef) -> Any:
+        """The model's loaded config, from the true-size replica under --harness-hub replica."""
         from transformers import AutoConfig
 
         from harness.hub import resolve
@@ -121,7 +140,6 @@ class HarnessSession:
                 f"the replica at {settings.expectations.root} holds tiny stand-ins, not the card's dimensions; "
                 "`--harness-hub replica` checks architecture on the true-size stand-ins"
             )
-        model = target.claim.model
         snapshot = self._open(
             lambda: resolve(
                 model.repo, location=settings.location, revision=model.revision, patterns=["config.json"],
@@ -222,6 +240,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="allow fully unpickling checkpoints whose sha256 is not pinned (you vouch for them)",
     )
+    group.addoption(
+        "--harness-deadline",
+        type=_positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="contracts: a model call that has not answered within SECONDS fails as a hang (default 60)",
+    )
     group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
     group.addoption(
         "--harness-report",
@@ -241,6 +266,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in SUITES.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    config.addinivalue_line(
+        "markers", "harness_use(pipeline_tag): run a target-parametrized test only on models whose card states this use"
+    )
     _hypothesis_profiles(config)
     try:
         registry = load_registry()
@@ -276,6 +304,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "harness_target" in metafunc.fixturenames:
         _parametrize_targets(metafunc)
+    if "harness_card_model" in metafunc.fixturenames:
+        models = metafunc.config.stash[SESSION].card_models()
+        ids = [model.repo.split("/")[-1] for model in models]
+        metafunc.parametrize("harness_card_model", models, ids=ids, scope="module")
+    if "harness_pair" in metafunc.fixturenames:
+        found = metafunc.config.stash[SESSION].pairs()
+        metafunc.parametrize("harness_pair", found, ids=[pair.id for pair in found], scope="module")
     if "harness_case" not in metafunc.fixturenames:
         return
     suites = [name for name in SUITES if metafunc.definition.get_closest_marker(name)]
@@ -290,8 +325,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _parametrize_targets(metafunc: pytest.Metafunc) -> None:
     # Module scope: pytest then runs every test of one model and backend together, loading it once.
-    found = metafunc.config.stash[SESSION].targets()
-    metafunc.parametrize("harness_target", found, ids=[target.id for target in found], scope="module")
+    found: list[Any] = metafunc.config.stash[SESSION].targets()
+    ids = [target.id for target in found]
+    use = metafunc.definition.get_closest_marker("harness_use")
+    if use is not None:  # only the models whose card states this use (the Hub's pipeline tag)
+        found = [target for target in found if target.claim.model.pipeline_tag == use.args[0]]
+        ids = [target.id for target in found]
+        if not found:
+            reason = f"no selected model's card states the use {use.args[0]!r} (pipeline_tag)"
+            found, ids = [pytest.param(None, marks=pytest.mark.skip(reason=reason))], ["none"]
+    metafunc.parametrize("harness_target", found, ids=ids, scope="module")
 
 
 @pytest.fixture
@@ -313,9 +356,36 @@ def harness_subject(request: pytest.FixtureRequest, harness_target: Target) -> S
 
 
 @pytest.fixture(scope="module")
-def harness_config(request: pytest.FixtureRequest, harness_target: Target) -> Any:
-    """The target model's config as transformers loads it (true-size stand-ins on the replica)."""
-    return request.config.stash[SESSION].config(harness_target)
+def harness_pair_subjects(request: pytest.FixtureRequest, harness_pair: Pair) -> tuple[Subject, Subject]:
+    """The pair's candidate and reference, each loaded on its backend (tiny replica on the replica)."""
+    session = request.config.stash[SESSION]
+    return session.subject(harness_pair.candidate), session.subject(harness_pair.reference)
+
+
+@pytest.fixture(scope="module")
+def harness_zero_shot(request: pytest.FixtureRequest, harness_subject: Subject) -> Any:
+    """The transformers zero-shot-classification pipeline on the target's loaded model."""
+    from harness.zero_shot import pipeline
+
+    return request.config.stash[SESSION]._open(lambda: pipeline(harness_subject))
+
+
+@pytest.fixture
+def harness_split_parity(request: pytest.FixtureRequest) -> Callable[[Pair], dict[str, Any]]:
+    """Compare a pair on its candidate claim's split; the record goes to the report."""
+    return request.config.stash[SESSION].split_parity
+
+
+@pytest.fixture(scope="module")
+def harness_config(request: pytest.FixtureRequest, harness_card_model: ModelRef) -> Any:
+    """A card's model's config as transformers loads it (true-size stand-ins on the replica)."""
+    return request.config.stash[SESSION].config(harness_card_model)
+
+
+@pytest.fixture(scope="session")
+def harness_deadline(request: pytest.FixtureRequest) -> float:
+    """Seconds a model call may take before a contract calls it a hang (--harness-deadline)."""
+    return request.config.getoption("harness_deadline")
 
 
 @pytest.fixture
@@ -340,7 +410,7 @@ def harness_benchmark(request: pytest.FixtureRequest) -> Callable[[Workload, str
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
     wanted = config.getoption("harness_json") or config.getoption("harness_report")
-    if session is None or not (session.verdicts or session.latencies or wanted):
+    if session is None or not (session.verdicts or session.latencies or session.parities or wanted):
         return
     from harness import report
 
@@ -348,14 +418,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_sep("=", "harness: model-card claims")
     for line in report.table(rows).splitlines():
         terminalreporter.write_line(line)
+    if session.parities:
+        from harness.parity import describe
+
+        terminalreporter.write_sep("-", "harness: backends compared on a split")
+        for record in session.parities:
+            terminalreporter.write_line(("" if record["passed"] else "FAILS: ") + describe(record))
     about = {"hub": session.hub, "strict": session.strict, "limit": session.limit}
     path = config.getoption("harness_json")
     if path:
-        report.write_json(Path(path), rows, about=about, latency=session.latencies)
+        report.write_json(Path(path), rows, about=about, latency=session.latencies, parity=session.parities)
         terminalreporter.write_line(f"verdicts written to {path}")
     folder = config.getoption("harness_report")
     if folder:
-        written = report.write_report(Path(folder), rows, about=about, latency=session.latencies)
+        written = report.write_report(
+            Path(folder), rows, about=about, latency=session.latencies, parity=session.parities
+        )
         terminalreporter.write_line(f"report written: {', '.join(map(str, written))}")
 
 
@@ -389,6 +467,16 @@ def _positive_int(value: str) -> int:
         number = 0
     if number <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive whole number of examples, found {value!r}")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, found {value!r}")
     return number
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,9 @@ SUITE_OF_METRIC = {
 }
 
 _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
-_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase"}
+_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase", "quantized_from", "pipeline_tag"}
+# The Hub's pipeline tags the harness checks a model's use by (contracts suite).
+PIPELINE_TAGS = ("text-classification", "question-answering", "zero-shot-classification")
 _DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
 _QA_KEYS = {"doc_stride", "max_query_length", "n_best", "max_answer_length"}
 _CLAIM_KEYS = {
@@ -69,6 +71,8 @@ class ModelRef:
     formerly: tuple[str, ...] = ()
     architecture: Mapping[str, int] = field(default_factory=dict)
     lowercase: bool = False  # the card says the model is uncased: "English" and "english" are one input
+    quantized_from: str | None = None  # the repo of the FP32 model this one was quantized from
+    pipeline_tag: str | None = None  # the use the card states, as the Hub's pipeline tag names it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,6 +220,7 @@ def load_card(path: Path) -> list[Claim]:
     models = {
         key: _model(where, f"models.{key}", value) for key, value in where.mapping(card["models"], "models").items()
     }
+    models = _link_quantized(where, models)
     datasets = {
         key: _dataset(where, f"datasets.{key}", value)
         for key, value in where.mapping(card.get("datasets") or {}, "datasets").items()
@@ -234,13 +239,39 @@ def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
     lowercase = raw.get("lowercase", False)
     if not isinstance(lowercase, bool):
         raise where.fail(join_key(key, "lowercase"), f"expected true or false, found {lowercase!r}.")
+    quantized_from = raw.get("quantized_from")
+    if quantized_from is not None:
+        quantized_from = where.text(raw, "quantized_from", key)  # a model name of this card, linked below
+    pipeline_tag = raw.get("pipeline_tag")
+    if pipeline_tag is not None:
+        pipeline_tag = where.choice(raw, "pipeline_tag", PIPELINE_TAGS, key)
     return ModelRef(
         repo=where.text(raw, "repo", key),
         revision=_revision(where, raw, key),
         formerly=tuple(raw.get("formerly") or ()),
         architecture=dict(architecture),
         lowercase=lowercase,
+        quantized_from=quantized_from,
+        pipeline_tag=pipeline_tag,
     )
+
+
+def _link_quantized(where: CardReader, models: Mapping[str, ModelRef]) -> dict[str, ModelRef]:
+    """Replace each ``quantized_from`` model name by that model's repo id."""
+    linked = {}
+    for name, model in models.items():
+        source = model.quantized_from
+        if source is not None:
+            if source not in models or source == name:
+                others = ", ".join(n for n in models if n != name) or "none"
+                raise where.fail(
+                    f"models.{name}.quantized_from",
+                    f"{source!r} is not another model of this card (its models: {others}); "
+                    "name the FP32 model this one was quantized from.",
+                )
+            model = replace(model, quantized_from=models[source].repo)
+        linked[name] = model
+    return linked
 
 
 def _dataset(where: CardReader, key: str, raw: Any) -> DatasetRef:

@@ -27,12 +27,11 @@ from harness.replica_text import Text, write_tokenizer
 
 REPLICA_FORMAT = 1
 
-# Derived repos: the stand-in is made from another stand-in, as the real one was.
-QUANTIZED_FROM = {
-    "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc": (
-        "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
-    ),
-}
+
+def quantized_from(claims: Iterable[Claim]) -> dict[str, str]:
+    """Quantized repo -> the FP32 repo its card says it was made from: its stand-in is made from
+    that stand-in, as the real one was."""
+    return {c.model.repo: c.model.quantized_from for c in claims if c.model.quantized_from}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +64,7 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         folders: dict[str, Path] = {}
         references: dict[tuple[str, str], Path] = {}  # (repo, backend) -> folder the reference loads
         keywords: dict[tuple[str, str | None], list[list[str]]] = {}
-        for repo in sorted({c.model.repo for c in claims} - set(QUANTIZED_FROM)):
+        for repo in sorted({c.model.repo for c in claims} - set(quantized_from(claims))):
             claim = next(c for c in claims if c.model.repo == repo)
             key = (claim.dataset.repo, claim.dataset.config)
             keywords.setdefault(key, text.keywords(len(classification.DATASET_LABELS[key])))
@@ -184,7 +183,7 @@ def quantized_stand_ins(
     is kept under the ref ``inc-current-format``. Returns those extra revisions' folders.
     """
     variants: dict[tuple[str, str], Path] = {}
-    for repo, source in QUANTIZED_FROM.items():
+    for repo, source in quantized_from(claims).items():
         mine = [c for c in claims if c.model.repo == repo]
         if not mine:
             continue

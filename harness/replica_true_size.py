@@ -12,19 +12,19 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
 from harness.data import read_split
 from harness.expected import write_manifest
-from harness.registry import DatasetRef, Registry
+from harness.registry import Claim, DatasetRef, ModelRef, Registry
 from harness.replica import (
-    QUANTIZED_FROM,
     REPLICA_FORMAT,
     BuildReport,
     buildable_backends,
+    quantized_from,
     quantized_stand_ins,
     sizes,
     snapshot_folder,
@@ -51,11 +51,16 @@ def build(
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         folders: dict[str, Path] = {}
-        for repo in sorted({c.model.repo for c in claims} - set(QUANTIZED_FROM)):
+        for repo in sorted({c.model.repo for c in claims} - set(quantized_from(claims))):
             claim = next(c for c in claims if c.model.repo == repo)
             progress(f"true-size stand-in {repo} ({_describe(claim.model.architecture)})")
             folders[repo] = _random_model(
                 snapshot_folder(tiny_root, repo), scratch / repo, claim.task, claim.model.architecture, seed
+            )
+        for model in _models_without_a_task(registry, claims):
+            progress(f"true-size config {model.repo} (no task the harness runs on it: config.json only)")
+            folders[model.repo] = _config_only(
+                snapshot_folder(tiny_root, model.repo), scratch / model.repo, model.architecture
             )
         with_data = [c for c in claims if c.dataset is not None and c.task != "question-answering"]
         rows = {c.dataset: _rows(tiny_root, c.dataset) for c in with_data}
@@ -89,11 +94,16 @@ def build(
     )
 
 
-def _random_model(tiny: Path, folder: Path, task: str, architecture: Mapping[str, int], seed: int) -> Path:
-    import torch
-    from transformers import AutoConfig, AutoTokenizer
+def _models_without_a_task(registry: Registry, claims: Sequence[Claim]) -> list[ModelRef]:
+    """Models whose card states an architecture but which no claim runs (the sparse BERT-Large has
+    no task head): their config is what the contracts check, at the card's dimensions."""
+    ran = {c.model.repo for c in claims}
+    found = {c.model.repo: c.model for c in registry.select(checkable=True) if c.model.architecture}
+    return [model for repo, model in sorted(found.items()) if repo not in ran]
 
-    from harness.backends.torch import AUTO_CLASSES
+
+def _true_size_config(tiny: Path, architecture: Mapping[str, int]) -> Any:
+    from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(tiny)
     unknown = sorted(name for name in architecture if not hasattr(config, name))
@@ -103,6 +113,23 @@ def _random_model(tiny: Path, folder: Path, task: str, architecture: Mapping[str
             "have; use the config's own field names (e.g. n_layers for DistilBERT, num_hidden_layers for BERT)"
         )
     config.update({"vocab_size": BERT_UNCASED_VOCAB, **architecture})
+    return config
+
+
+def _config_only(tiny: Path, folder: Path, architecture: Mapping[str, int]) -> Path:
+    # Weights at BERT-Large's size (1.3 GB) would check nothing more: sparsity does not depend on
+    # size and is checked on the tiny pruned stand-in.
+    _true_size_config(tiny, architecture).save_pretrained(folder)
+    return folder
+
+
+def _random_model(tiny: Path, folder: Path, task: str, architecture: Mapping[str, int], seed: int) -> Path:
+    import torch
+    from transformers import AutoTokenizer
+
+    from harness.backends.torch import AUTO_CLASSES
+
+    config = _true_size_config(tiny, architecture)
     torch.manual_seed(seed)
     model = AUTO_CLASSES[task].from_config(config)
     model.save_pretrained(folder)

@@ -76,8 +76,12 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+Records = Sequence[dict[str, Any]]
+MEASUREMENTS = ("latency", "parity")  # what a run records besides the claims, by key in the JSON
+
+
 def write_json(
-    path: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()
+    path: Path, rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = ()
 ) -> None:
     document = {
         "harness": __version__,
@@ -85,6 +89,7 @@ def write_json(
         **about,
         "claims": list(rows),
         "latency": list(latency),
+        "parity": list(parity),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
@@ -157,7 +162,33 @@ def _summary_markdown(entries: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()) -> str:
+def _parity_markdown(parity: Records) -> list[str]:
+    lines = [
+        "## Backends agree",
+        "",
+        "| candidate | reference | dataset | n | same answer (required) | right: candidate / reference "
+        "| right only on candidate / reference | McNemar p | status |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in parity:
+        candidate, reference = r["candidate"], r["reference"]
+        cells = [
+            f"{candidate['model']} [{candidate['backend']}]", f"{reference['model']} [{reference['backend']}]",
+            r["dataset"], f"{r['n']} of {r['n_total']}", f"{r['agreement']:.2%} (≥ {r['required_agreement']:.1%})",
+            f"{r['candidate_score']:.4f} / {r['reference_score']:.4f} ({r['metric']})",
+            f"{r['only_candidate_right']} / {r['only_reference_right']}", f"{r['mcnemar_p']:.3g}",
+            "pass" if r["passed"] else "fail",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "McNemar's exact test asks whether the examples only one side gets right split unevenly by more than "
+        "chance; it is reported, not gated (a quantized model may be measurably, and acceptably, worse).",
+    ]
+    return lines
+
+
+def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = ()) -> str:
     """A markdown report: the models on their backends, then one row per claim and backend that has a
     status worth reading."""
     shown = [r for r in rows if r["status"] != NOT_RUN]
@@ -175,6 +206,8 @@ def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: 
     entries = summary(rows, latency)
     if entries:
         lines += ["", *_summary_markdown(entries)]
+    if parity:
+        lines += ["", *_parity_markdown(parity)]
     if any(r.get("mode") == "replica" for r in shown) or any(r.get("mode") == "replica" for r in latency):
         lines += ["", "Replica runs: accuracy is measured on tiny trained stand-ins, size and speed on true-size "
                   "stand-ins (the cards' dimensions, random weights); the real models' numbers need the real "
@@ -187,25 +220,26 @@ def markdown(rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: 
 
 
 def write_report(
-    folder: Path, rows: Sequence[dict[str, Any]], *, about: dict[str, Any], latency: Sequence[dict[str, Any]] = ()
+    folder: Path, rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = ()
 ) -> list[Path]:
     """verdicts.json, report.md and accuracy-latency-size.png in ``folder``."""
     from harness import picture
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "verdicts.json", rows, about=about, latency=latency)
+    write_json(folder / "verdicts.json", rows, about=about, latency=latency, parity=parity)
     png = picture.plot(
         summary(rows, latency), folder / "accuracy-latency-size.png", title="Model-card claims: accuracy, speed, size"
     )
-    text = markdown(rows, about=about, latency=latency) + f"\n![accuracy, latency and size]({png.name})\n"
+    text = markdown(rows, about=about, latency=latency, parity=parity)
+    text += f"\n![accuracy, latency and size]({png.name})\n"
     (folder / "report.md").write_text(text, encoding="utf-8")
     return [folder / "verdicts.json", folder / "report.md", png]
 
 
-def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
-    """The claims, the run's description and the latency records of a verdicts file."""
+def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The claims, the run's description, and its other records by kind (``latency``, ``parity``)."""
     document = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(document, dict) or "claims" not in document:
         raise ValueError(f"{path} is not a harness verdicts file (no 'claims'); write one with --harness-json")
-    about = {k: v for k, v in document.items() if k not in ("claims", "latency")}
-    return document["claims"], about, document.get("latency", [])
+    about = {k: v for k, v in document.items() if k != "claims" and k not in MEASUREMENTS}
+    return document["claims"], about, {kind: document.get(kind, []) for kind in MEASUREMENTS}

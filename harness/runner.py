@@ -28,6 +28,7 @@ TASKS = (*CLASSIFICATION_TASKS, "question-answering")
 @dataclass(frozen=True, kw_only=True)
 class Evaluation:
     scores: np.ndarray  # per example; the claim's metric is their mean
+    predictions: list[str]  # per example: the predicted label's name, or the answer text
     notes: tuple[str, ...]
     seconds: float
     features: int
@@ -77,7 +78,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         return Verdict(status=FAIL, reason=str(exc), **common)
     try:
         with _progress(settings, f"{claim.id} [{backend}]") as progress:
-            evaluation = _evaluate(claim, rows, tokenizer, predictor, max_length, progress)
+            evaluation = evaluate(claim, rows, tokenizer, predictor, max_length, progress)
     except LabelMismatch as exc:
         return Verdict(status=FAIL, reason=f"labels cannot be aligned: {exc}", **common)
     measured = float(evaluation.scores.mean())
@@ -101,8 +102,12 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     )
 
 
-def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int, progress) -> Evaluation:
+def evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int, progress=None) -> Evaluation:
+    """The claim's metric per example of ``rows``, and what the model predicted for each."""
     from harness import engine
+
+    if progress is None:
+        progress = _no_progress
 
     inputs = claim.dataset.inputs
     if claim.task in CLASSIFICATION_TASKS:
@@ -112,7 +117,11 @@ def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_le
         encoded = classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length)
         result = engine.run(predictor, encoded, on_batch=progress(len(encoded)))
         scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
-        return Evaluation(scores=scores, notes=(alignment.note,), seconds=result.seconds, features=len(encoded))
+        predicted = [predictor.id2label[int(i)] for i in result.logits.argmax(axis=1)]
+        return Evaluation(
+            scores=scores, predictions=predicted, notes=(alignment.note,), seconds=result.seconds,
+            features=len(encoded),
+        )  # fmt: skip
     from harness.tasks import qa
 
     questions, contexts = rows.inputs[inputs[0]], rows.inputs[inputs[1]]
@@ -122,8 +131,8 @@ def _evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_le
     qa_settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
     note = f"{found.windows} windows for {len(rows)} questions ({qa_settings})"
     return Evaluation(
-        scores=qa.scores(claim.metric, found.texts, rows.labels), notes=(note,), seconds=found.seconds,
-        features=found.windows,
+        scores=qa.scores(claim.metric, found.texts, rows.labels), predictions=list(found.texts), notes=(note,),
+        seconds=found.seconds, features=found.windows,
     )  # fmt: skip
 
 
@@ -206,6 +215,10 @@ def _progress(settings: Settings, description: str):
     finally:
         for display in displays:
             display.close()
+
+
+def _no_progress(total: int) -> None:
+    return None
 
 
 def _rate(count: int, seconds: float) -> float | None:

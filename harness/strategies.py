@@ -5,6 +5,9 @@ Needs hypothesis (the ``test`` extra); nothing else in the harness imports this 
 
 from __future__ import annotations
 
+import random
+import string
+
 from hypothesis import strategies as st
 
 from harness.subject import Subject
@@ -35,13 +38,18 @@ ODD_TEXTS = (
 )
 
 
+PUNCTUATION = ("", ".", "!", "?", ",")
+# Words per generated text: a sentence or a pair's side, a question, a QA context.
+LENGTHS = {"sentence": (1, 24), "question": (1, 12), "context": (8, 120)}
+
+
 def sentences(*, min_words: int = 1, max_words: int = 24, vocabulary: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
     """Words from a common list, from the model's own vocabulary (the words it has learned to weigh)
     and made-up ones."""
     word = st.sampled_from(WORDS) | st.from_regex(r"[A-Za-z]{1,10}", fullmatch=True)
     if vocabulary:
         word = word | st.sampled_from(vocabulary)
-    punctuation = st.sampled_from(["", ".", "!", "?", ","])
+    punctuation = st.sampled_from(PUNCTUATION)
     return st.tuples(st.lists(word, min_size=min_words, max_size=max_words), punctuation).map(
         lambda parts: " ".join(parts[0]) + parts[1]
     )
@@ -50,10 +58,37 @@ def sentences(*, min_words: int = 1, max_words: int = 24, vocabulary: tuple[str,
 def rows(subject: Subject) -> st.SearchStrategy[tuple[str, ...]]:
     """One input row the subject's task takes: a sentence, a pair, or a question and its context."""
     vocabulary = vocabulary_words(subject)
-    if not subject.classifies:
-        question = sentences(max_words=12, vocabulary=vocabulary)
-        return st.tuples(question, sentences(min_words=8, max_words=120, vocabulary=vocabulary))
-    return st.tuples(*[sentences(vocabulary=vocabulary)] * len(subject.claim.dataset.inputs))
+    texts = [sentences(min_words=low, max_words=high, vocabulary=vocabulary) for low, high in _lengths(subject)]
+    return st.tuples(*texts)
+
+
+def corpus(subject: Subject, generator: random.Random, size: int) -> list[tuple[str, ...]]:
+    """``size`` rows like ``rows(subject)``'s, from one seeded generator.
+
+    For statistics over many inputs (how often two backends agree): a hypothesis example cannot
+    hold a thousand drawn rows, but it can hold the generator's seed, so runs stay reproducible
+    and derandomized in CI.
+    """
+    vocabulary = vocabulary_words(subject)
+
+    def made_up() -> str:
+        return "".join(generator.choices(string.ascii_letters, k=generator.randint(1, 10)))
+
+    def word() -> str:
+        source = generator.randrange(3 if vocabulary else 2)
+        return generator.choice(WORDS) if source == 0 else made_up() if source == 1 else generator.choice(vocabulary)
+
+    def text(low: int, high: int) -> str:
+        return " ".join(word() for _ in range(generator.randint(low, high))) + generator.choice(PUNCTUATION)
+
+    lengths = _lengths(subject)
+    return [tuple(text(low, high) for low, high in lengths) for _ in range(size)]
+
+
+def _lengths(subject: Subject) -> list[tuple[int, int]]:
+    """Least and most words of each text in a row."""
+    kinds = ("question", "context") if not subject.classifies else ("sentence",) * len(subject.claim.dataset.inputs)
+    return [LENGTHS[kind] for kind in kinds]
 
 
 def vocabulary_words(subject: Subject) -> tuple[str, ...]:

@@ -29,6 +29,9 @@ class Subject:
     def __repr__(self) -> str:  # hypothesis prints it with every failing example: keep it short
         return f"Subject({self.model.repo} @ {self.model.revision} on {self.backend})"
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis' printer would list every field
+        printer.text(repr(self))
+
     @property
     def classifies(self) -> bool:
         return self.claim.task in CLASSIFICATION_TASKS

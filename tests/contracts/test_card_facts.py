@@ -5,10 +5,8 @@ import pytest
 pytestmark = pytest.mark.contracts
 
 
-def test_the_config_has_the_cards_architecture(harness_target, harness_config):
-    stated = harness_target.claim.model.architecture
-    if not stated:
-        pytest.skip("the card states no architecture for this model")
+def test_the_config_has_the_cards_architecture(harness_card_model, harness_config):
+    stated = harness_card_model.architecture
     found = {name: getattr(harness_config, name, None) for name in stated}
     wrong = {name: (value, found[name]) for name, value in stated.items() if found[name] != value}
     assert not wrong, "config.json disagrees with the card: " + ", ".join(

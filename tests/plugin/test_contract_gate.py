@@ -11,10 +11,15 @@ from harness.defects import apply_defect
 
 CONTRACTS = Path(__file__).parents[1] / "contracts"
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
+SST2_INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 SPARSE = "Intel/bert-large-uncased-sparse-90-unstructured-pruneofa"
+MNLI = "typeform/distilbert-base-uncased-mnli"
 # Forwards for the torch backend (see conftest's patch_torch_backend), for what weights cannot break.
 PADDING_DEPENDENT = "return original(self, batch) + 0.01 * batch['input_ids'].shape[1]"
 NONDETERMINISTIC = "return original(self, batch) + np.random.default_rng().normal(0, 1e-6)"
+HANGS_ON_LONG_INPUT = (
+    "if batch['input_ids'].shape[1] > 100:\n            time.sleep(3600)\n        return original(self, batch)"
+)
 CRASHES_ON_UNKNOWN_TOKENS = (
     "if (batch['input_ids'] == 1).any():\n"
     "            raise IndexError('index out of range in self')\n"
@@ -29,14 +34,20 @@ def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
     monkeypatch.setenv("HARNESS_HYPOTHESIS_PROFILE", "harness-ci")
     cache = pytestconfig.stash[SESSION].cache_dir
 
-    def run(*args: str, model: str = SST2_FP32):
-        # The sparse model has a card claim and no task to probe; the others, the reverse.
-        for path in CONTRACTS.glob("test_*.py"):
-            if (path.stem == "test_card_claims") == (model == SPARSE):
-                pytester.makepyfile(**{path.stem: path.read_text()})
+    def run(*args: str, model: str = SST2_FP32, backend: str = "torch"):
+        # The sparse model has a card claim and no task to probe; the others, the reverse. Parity
+        # compares a backend with torch, so it runs with --harness-backend onnx only.
+        wanted = (
+            {"test_card_claims"}
+            if model == SPARSE
+            else {p.stem for p in CONTRACTS.glob("test_*.py")}
+            - {"test_card_claims", *(["test_parity"] if backend == "torch" else [])}
+        )
+        for stem in wanted:
+            pytester.makepyfile(**{stem: (CONTRACTS / f"{stem}.py").read_text()})
         return pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", f"--harness-cache-dir={cache}", "--harness-hub", str(replica_copy),
-            "--harness-model", model, "--harness-backend", "torch", *args,
+            "--harness-model", model, "--harness-backend", backend, *args,
         )  # fmt: skip
 
     return run
@@ -45,8 +56,29 @@ def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
 def test_the_healthy_stand_in_keeps_every_contract(run_contracts):
     # Architecture is a true-size fact: on this tiny replica copy that test says so and skips.
     result = run_contracts("-rs")
-    result.assert_outcomes(passed=6, skipped=1)
-    result.stdout.fnmatch_lines(["SKIPPED*holds tiny stand-ins, not the card's dimensions*"])
+    result.assert_outcomes(passed=6, skipped=3)
+    result.stdout.fnmatch_lines_random([
+        "SKIPPED*holds tiny stand-ins, not the card's dimensions*",
+        "SKIPPED*no selected model's card states the use 'zero-shot-classification' (pipeline_tag)",
+    ])  # fmt: skip
+
+
+LABEL_CONTRACTS = (
+    "test_the_entailment_label_is_found_by_name or test_single_label_scores_are_a_distribution_over_the_candidates "
+    "or test_the_label_names_are_the_cards"
+)
+
+
+def test_unnamed_labels_break_the_label_names_and_zero_shot_contracts(run_contracts, replica_copy):
+    healthy = run_contracts("-k", LABEL_CONTRACTS, model=MNLI)
+    healthy.assert_outcomes(passed=3)
+    apply_defect(replica_copy, repo=MNLI, defect="unnamed-labels")
+    result = run_contracts("-k", LABEL_CONTRACTS, model=MNLI)
+    result.assert_outcomes(passed=1, failed=2)  # the scores still sum to 1: the pipeline scores the last label
+    result.stdout.fnmatch_lines_random([
+        "*the model's labels *'label_0', 'label_1', 'label_2'* are not the card's dataset labels*",
+        "*the zero-shot pipeline finds no label named entailment among *'LABEL_0', 'LABEL_1', 'LABEL_2'*",
+    ])  # fmt: skip
 
 
 def test_the_pruned_stand_in_holds_the_sparsity_claim(run_contracts):
@@ -98,11 +130,18 @@ def test_a_cased_tokenizer_breaks_the_upper_case_contract(run_contracts, replica
         pytest.param(
             CRASHES_ON_UNKNOWN_TOKENS, "test_odd_input_gets_an_answer", "*IndexError: index out of range*", id="crash"
         ),
+        pytest.param(
+            HANGS_ON_LONG_INPUT,
+            "test_odd_input_gets_an_answer",
+            "*Hang: the model gave no answer within 2 s*",
+            id="hang",
+        ),
     ],
 )
 def test_a_misbehaving_backend_breaks_its_contract(run_contracts, patch_torch_backend, patch, selected, message):
     patch_torch_backend(patch)
-    result = run_contracts("-k", selected)  # a test's full name: pytester's folder name holds the others
+    # A test's full name with -k: pytester's folder name holds the others.
+    result = run_contracts("-k", selected, "--harness-deadline=2")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message])
 
@@ -125,3 +164,33 @@ def test_a_config_with_the_wrong_head_count_breaks_the_architecture_contract(
     )  # fmt: skip
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*config.json disagrees with the card: n_heads is 6, the card says 12*"])
+
+
+PARITY = (
+    "test_top1_answers_agree_on_generated_inputs or test_fp32_backends_give_the_same_logits or "
+    "test_backends_agree_on_the_claims_split"
+)
+
+
+def test_the_onnx_export_keeps_parity_with_torch(run_contracts):
+    result = run_contracts("-k", PARITY, backend="onnx")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*backends compared on a split*", "*same answer on 100.00%*McNemar exact p = 1"])
+
+
+def test_logits_that_drift_from_the_export_break_fp32_parity(run_contracts, patch_torch_backend):
+    # The torch side moves every logit by 0.01: the same answers, not the same function.
+    patch_torch_backend("return original(self, batch) + 0.01")
+    result = run_contracts("-k", PARITY, backend="onnx")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*logits differ by up to 0.01* more than the 0.001 allowed between FP32 backends"])
+
+
+def test_an_int8_model_that_answers_otherwise_breaks_int8_parity(run_contracts, replica_copy):
+    apply_defect(replica_copy, repo=SST2_INT8, defect="damage-weights")  # model.onnx with shuffled weights
+    result = run_contracts("-k", PARITY, model=SST2_INT8, backend="onnx")
+    result.assert_outcomes(failed=2, skipped=1)  # the logit bound does not apply to an int8 pair
+    result.stdout.fnmatch_lines([
+        "*give the same answer on * of 1000 generated inputs*; int8 pairs must agree on 97.0%*",
+        "*FAILS: *same answer on *(at least 97.0% required, int8)*McNemar exact p = *",
+    ])  # fmt: skip

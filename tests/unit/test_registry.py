@@ -149,6 +149,26 @@ def test_lowercase_must_be_a_boolean(tmp_path):
         load_card(write(tmp_path, document))
 
 
+def test_quantized_from_names_another_model_of_the_card(tmp_path):
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    document["models"]["fp32"] = {"repo": "org/model-fp32"}
+    document["models"]["m"]["quantized_from"] = "fp32"
+    (claim,) = load_card(write(tmp_path, document))
+    assert claim.model.quantized_from == "org/model-fp32"  # the name is resolved to the repo
+    document["models"]["m"]["quantized_from"] = "fp16"
+    with pytest.raises(CardError, match=r"models\.m\.quantized_from.*'fp16' is not another model.*its models: fp32"):
+        load_card(write(tmp_path, document))
+
+
+def test_pipeline_tag_is_one_the_harness_checks(tmp_path):
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    document["models"]["m"]["pipeline_tag"] = "zero-shot"
+    with pytest.raises(
+        CardError, match=r"models\.m\.pipeline_tag.*'zero-shot' is not allowed.*zero-shot-classification"
+    ):
+        load_card(write(tmp_path, document))
+
+
 def test_a_test_split_is_refused(tmp_path):
     document = yaml.safe_load(yaml.safe_dump(VALID))
     document["datasets"]["d"]["split"] = "test"

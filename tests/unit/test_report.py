@@ -74,11 +74,32 @@ def test_markdown_summarizes_each_model_on_its_backend_with_latency_percentiles(
     assert "tiny trained stand-ins, size and speed on true-size" in text
 
 
+def parity_record():
+    side = {"model": MNLI, "revision": "abc", "artifact": "torch fp32"}
+    return {
+        "pair": "mnli-onnx-vs-mnli-torch", "kind": "fp32", "candidate": {**side, "backend": "onnx"},
+        "reference": {**side, "backend": "torch"}, "dataset": "nyu-mll/glue mnli/validation_matched",
+        "dataset_revision": "def", "metric": "accuracy", "n": 1000, "n_total": 9815, "agreement": 0.998,
+        "required_agreement": 0.995, "candidate_score": 0.821, "reference_score": 0.822,
+        "only_candidate_right": 1, "only_reference_right": 2, "mcnemar_p": 1.0, "passed": True, "mode": "card",
+    }  # fmt: skip
+
+
+def test_markdown_reports_backend_parity_with_its_p_value():
+    rows = report.rows(verdicts(), load_registry(), models=[MNLI])
+    text = report.markdown(rows, about={"hub": "hub"}, parity=[parity_record()])
+    assert "## Backends agree" in text
+    assert "| 1000 of 9815 | 99.80% (≥ 99.5%) | 0.8210 / 0.8220 (accuracy) | 1 / 2 | 1 | pass |" in text
+
+
 def test_the_report_command_writes_markdown_and_a_png(tmp_path, capsys):
     rows = report.rows(verdicts(), load_registry(), models=[MNLI])
-    report.write_json(tmp_path / "verdicts.json", rows, about={"hub": "replica"}, latency=latency_records())
+    report.write_json(
+        tmp_path / "verdicts.json", rows, about={"hub": "replica"}, latency=latency_records(), parity=[parity_record()]
+    )
     assert main(["report", str(tmp_path / "verdicts.json"), "--out", str(tmp_path / "out")]) == 0
     assert "| 20.0 | 31.0 | 80 |" in (tmp_path / "out" / "report.md").read_text()  # the latency came through
+    assert "| 1 / 2 | 1 | pass |" in (tmp_path / "out" / "report.md").read_text()  # and the parity
     png = tmp_path / "out" / "accuracy-latency-size.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
     assert "![accuracy, latency and size](accuracy-latency-size.png)" in (tmp_path / "out" / "report.md").read_text()
