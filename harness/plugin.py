@@ -1,6 +1,6 @@
 """The pytest plugin: options, markers, claim parametrization, fixtures and the end-of-run table.
 
-Hooks only delegate; the work is in runner, registry and report.
+Hooks only delegate; the work is in session, runner, registry and report.
 """
 
 from __future__ import annotations
@@ -8,188 +8,27 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from harness.latency import Target, targets
+from harness.latency import Target
 from harness.locations import check_hub_value, default_cache_dir
-from harness.registry import BACKENDS, CardError, Claim, ModelRef, Registry, load_registry
-from harness.verdict import FAIL, SKIPPED, Verdict
+from harness.registry import BACKENDS, CardError, ModelRef, load_registry
+from harness.session import ClaimCase, HarnessSession
+from harness.verdict import Verdict
 
 if TYPE_CHECKING:
     from harness.latency import Workload
-    from harness.loading import Settings
     from harness.parity import Pair
     from harness.subject import Subject
-
-T = TypeVar("T")
 
 SUITES = {
     "accuracy": "checks a model card's accuracy / F1 / loss claims on its backends",
     "latency": "checks size claims and measures latency with pytest-benchmark",
     "contracts": "checks behavioural contracts every model card implies",
 }
-
-
-@dataclass(frozen=True)
-class ClaimCase:
-    """One claim on one backend: the unit a test checks."""
-
-    claim: Claim
-    backend: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.claim.id}-{self.backend}"
-
-
-@dataclass
-class HarnessSession:
-    registry: Registry
-    hub: str
-    cache_dir: Path
-    strict: bool
-    limit: int | None
-    seed: int
-    allow_pickle: bool
-    models: tuple[str, ...]
-    backends: tuple[str, ...]
-    verdicts: list[Verdict] = field(default_factory=list)
-    latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
-    parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
-    progress: Callable | None = None  # set by pytest_configure from the terminal reporter
-    _resolved: dict[str, Any] = field(default_factory=dict)
-
-    def cases(self, suite: str) -> list[ClaimCase]:
-        return [
-            ClaimCase(claim, backend)
-            for claim in self.registry.select(suite=suite, models=self.models, checkable=True)
-            for backend in claim.backends
-            if not self.backends or backend in self.backends
-        ]
-
-    def targets(self) -> list[Target]:
-        return targets(self.registry, models=self.models, backends=self.backends)
-
-    def pairs(self) -> list[Pair]:
-        from harness.parity import pairs
-
-        return pairs(self.registry, models=self.models, backends=self.backends)
-
-    def check(self, case: ClaimCase) -> Verdict:
-        from harness.runner import check
-
-        # Size and speed mean something only at the real models' dimensions.
-        size = "true" if case.claim.suite == "latency" else "tiny"
-        try:
-            verdict = check(case.claim, case.backend, self.settings(size))
-        except _cannot_run() as exc:
-            reason = str(exc)
-        else:
-            self.verdicts.append(verdict)
-            return verdict
-        # Outside the except block, so the report shows the reason and not a chained traceback.
-        self.verdicts.append(
-            Verdict(
-                claim_id=case.claim.id,
-                backend=case.backend,
-                status=FAIL if self.strict else SKIPPED,  # strict: a claim that cannot be checked fails
-                metric=case.claim.metric,
-                claimed=case.claim.value,
-                reason=reason,
-                model=case.claim.model.repo,
-                source=case.claim.source,
-            )
-        )
-        self.cannot_run(reason)
-
-    def workload(self, target: Target) -> Workload:
-        from harness.latency import prepare
-
-        return self._open(lambda: prepare(target.claim, target.backend, self.settings("true")))
-
-    def subject(self, target: Target) -> Subject:
-        from harness.subject import open_subject
-
-        return self._open(lambda: open_subject(target.claim, target.backend, self.settings("tiny")))
-
-    def split_parity(self, pair: Pair) -> dict[str, Any]:
-        from harness.parity import on_split
-
-        record = self._open(lambda: on_split(pair, self.settings("tiny")))
-        self.parities.append(record)
-        return record
-
-    def card_models(self) -> list[ModelRef]:
-        """The selected models whose card states their architecture."""
-        claims = self.registry.select(models=self.models)
-        return list({c.model.repo: c.model for c in claims if c.model.architecture}.values())
-
-    def config(self, model: ModelRef) -> Any:
-        """The model's loaded config, from the true-size replica under --harness-hub replica."""
-        from transformers import AutoConfig
-
-        from harness.hub import resolve
-
-        settings = self.settings("true")
-        if settings.expectations is not None and settings.expectations.size != "true":
-            self.cannot_run(
-                f"the replica at {settings.expectations.root} holds tiny stand-ins, not the card's dimensions; "
-                "`--harness-hub replica` checks architecture on the true-size stand-ins"
-            )
-        snapshot = self._open(
-            lambda: resolve(
-                model.repo, location=settings.location, revision=model.revision, patterns=["config.json"],
-                required=[["config.json"]],
-            )
-        )  # fmt: skip
-        return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
-
-    def _open(self, opener: Callable[[], T]) -> T:
-        """What ``opener`` returns; a refused pickle fails, a missing artifact or backend skips (or fails)."""
-        from harness.backends.base import PickleRefused
-
-        try:
-            return opener()
-        except PickleRefused as exc:
-            pytest.fail(str(exc), pytrace=False)
-        except _cannot_run() as exc:
-            reason = str(exc)
-        self.cannot_run(reason)
-
-    def cannot_run(self, reason: str) -> NoReturn:
-        if self.strict:
-            pytest.fail(f"strict mode: a claim that cannot be checked fails: {reason}", pytrace=False)
-        pytest.skip(reason)
-
-    def settings(self, size: str) -> Settings:
-        from harness.loading import Settings
-        from harness.locations import resolve_hub
-
-        if size not in self._resolved:
-            self._resolved[size] = resolve_hub(self.hub, cache_dir=self.cache_dir, size=size)
-        resolved = self._resolved[size]
-        return Settings(
-            location=resolved.location,
-            work_dir=self.cache_dir / "work",
-            limit=self.limit,
-            seed=self.seed,
-            expectations=resolved.expectations,
-            allow_pickle=self.allow_pickle,
-            progress=self.progress,
-        )
-
-
-def _cannot_run() -> tuple[type[Exception], ...]:
-    """What makes a claim or workload impossible to run here: a skip, or a failure in strict mode."""
-    from harness.backends.base import BackendUnavailable
-    from harness.hub import ArtifactMissing
-    from harness.loading import NotSupported
-
-    return ArtifactMissing, BackendUnavailable, NotSupported
 
 
 SESSION = pytest.StashKey[HarnessSession]()
@@ -365,9 +204,7 @@ def harness_pair_subjects(request: pytest.FixtureRequest, harness_pair: Pair) ->
 @pytest.fixture(scope="module")
 def harness_zero_shot(request: pytest.FixtureRequest, harness_subject: Subject) -> Any:
     """The transformers zero-shot-classification pipeline on the target's loaded model."""
-    from harness.zero_shot import pipeline
-
-    return request.config.stash[SESSION]._open(lambda: pipeline(harness_subject))
+    return request.config.stash[SESSION].zero_shot(harness_subject)
 
 
 @pytest.fixture

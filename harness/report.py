@@ -138,54 +138,60 @@ def summary(rows: Sequence[dict[str, Any]], latency: Sequence[dict[str, Any]]) -
     return list(found.values())
 
 
+def _section(title: str, header: Sequence[str], rows: Iterable[Sequence[str]], footnote: str) -> list[str]:
+    """A markdown section: a heading, a table and the sentence that says how to read it."""
+    lines = [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return [*lines, "", footnote]
+
+
 def _summary_markdown(entries: Sequence[dict[str, Any]]) -> list[str]:
-    lines = [
-        "## Models on their backends",
-        "",
-        "| model | backend | accuracy / F1: claimed → measured | size MiB | p50 ms | p90 ms | examples/s |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for item in entries:
+    def cells(item: dict[str, Any]) -> list[str]:
         quality = "<br>".join(
             f"{r['claim_id']}: {_cell(r['claimed'], '.4g')} → {_cell(r['measured'], '.4g')} ({r['status']})"
             for r in item["quality"]
         )
-        cells = [item["model"], item["backend"], quality or "—", _cell(item["size_mib"], ".1f"),
-                 _cell(item["p50_ms"], ".1f"), _cell(item["p90_ms"], ".1f"),
-                 _cell(item["examples_per_second"], ".0f")]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
+        return [item["model"], item["backend"], quality or "—", _cell(item["size_mib"], ".1f"),
+                _cell(item["p50_ms"], ".1f"), _cell(item["p90_ms"], ".1f"),
+                _cell(item["examples_per_second"], ".0f")]  # fmt: skip
+
+    return _section(
+        "Models on their backends",
+        ["model", "backend", "accuracy / F1: claimed → measured", "size MiB", "p50 ms", "p90 ms", "examples/s"],
+        map(cells, entries),
         "p50/p90: single-query latency (one realistic example, tokenization to answer); examples/s: batched "
         "throughput on a sample of the claim's dataset; both from pytest-benchmark, reported, never gated.",
-    ]
-    return lines
+    )
 
 
 def _parity_markdown(parity: Records) -> list[str]:
-    lines = [
-        "## Backends agree",
-        "",
-        "| candidate | reference | dataset | n | same answer (required) | right: candidate / reference "
-        "| right only on candidate / reference | McNemar p | status |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in parity:
+    def cells(r: dict[str, Any]) -> list[str]:
         candidate, reference = r["candidate"], r["reference"]
-        cells = [
+        return [
             f"{candidate['model']} [{candidate['backend']}]", f"{reference['model']} [{reference['backend']}]",
             r["dataset"], f"{r['n']} of {r['n_total']}", f"{r['agreement']:.2%} (≥ {r['required_agreement']:.1%})",
             f"{r['candidate_score']:.4f} / {r['reference_score']:.4f} ({r['metric']})",
             f"{r['only_candidate_right']} / {r['only_reference_right']}", f"{r['mcnemar_p']:.3g}",
             "pass" if r["passed"] else "fail",
         ]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
+
+    return _section(
+        "Backends agree",
+        [
+            "candidate",
+            "reference",
+            "dataset",
+            "n",
+            "same answer (required)",
+            "right: candidate / reference",
+            "right only on candidate / reference",
+            "McNemar p",
+            "status",
+        ],  # fmt: skip
+        map(cells, parity),
         "McNemar's exact test asks whether the examples only one side gets right split unevenly by more than "
         "chance; it is reported, not gated (a quantized model may be measurably, and acceptably, worse).",
-    ]
-    return lines
+    )
 
 
 def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = ()) -> str:
