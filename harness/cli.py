@@ -1,4 +1,4 @@
-"""`harness claims | replica | demo`: the command line, a thin layer over the library."""
+"""`harness claims | replica | demo | report | eval | cache`: the command line, a thin layer over the library."""
 
 from __future__ import annotations
 
@@ -44,9 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("results", type=Path, help="a verdicts JSON written by --harness-json or --harness-report")
     report.add_argument("--out", type=Path, default=None, help="folder for the report (default: beside RESULTS)")
 
+    _eval_parser(commands)
+
+    cache = commands.add_parser("cache", help="the harness's cache: per-example predictions, exports, replicas")
+    cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction")
+    cache.add_argument("--all", action="store_true", help="also remove ONNX exports and replica hubs")
+    cache.add_argument("--cache-dir", type=Path, default=None, help="default: $HARNESS_CACHE or ~/.cache/harness")
+
     args = parser.parse_args(argv)
+    commands_by_name = {
+        "claims": _claims, "replica": _replica, "demo": _demo, "report": _report, "cache": _cache, "eval": _eval,
+    }  # fmt: skip
     try:
-        return {"claims": _claims, "replica": _replica, "demo": _demo, "report": _report}[args.command](args)
+        return commands_by_name[args.command](args)
     except (CardError, FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"harness {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -133,6 +143,76 @@ def _report(args: argparse.Namespace) -> int:
     folder = args.out or args.results.parent
     for path in report.write_report(folder, rows, about=about, **measured)[1:]:
         print(f"wrote {path}")
+    return 0
+
+
+def _eval_parser(commands) -> None:
+    from harness import adhoc
+
+    evaluate = commands.add_parser("eval", help="evaluate one model on one dataset split, outside pytest")
+    evaluate.add_argument("--model", required=True, metavar="REPO_OR_DIR", help="a Hub repo id or a model folder")
+    evaluate.add_argument(
+        "--dataset", required=True, metavar="REPO_OR_DIR",
+        help="a Hub dataset repo id, or a folder of SPLIT-*.parquet (or CONFIG/SPLIT-*.parquet)",
+    )  # fmt: skip
+    evaluate.add_argument("--config", default=None, metavar="NAME", help="the dataset config (a subfolder)")
+    evaluate.add_argument("--split", required=True, metavar="SPLIT")
+    evaluate.add_argument("--task", required=True, choices=adhoc.TASKS)
+    evaluate.add_argument("--inputs", default=None, metavar="COL[,COL]", help="input columns (default: inferred)")
+    evaluate.add_argument("--label", default=None, metavar="COL", help="label column (default: inferred)")
+    evaluate.add_argument("--backend", required=True, choices=adhoc.BACKENDS)
+    evaluate.add_argument("--limit", type=int, default=None, metavar="N", help="a seeded sample of N examples")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--max-seq-length", type=int, default=None, metavar="N")
+    evaluate.add_argument("--json", type=Path, default=None, metavar="FILE", help="write metrics, n, seconds, rate")
+    evaluate.add_argument("--predictions", type=Path, default=None, metavar="FILE",
+                          help="write one JSON line per example: index, prediction, reference")  # fmt: skip
+    evaluate.add_argument("--hub", default="hub", metavar="hub|replica|DIR", help="as pytest's --harness-hub")
+    evaluate.add_argument("--cache-dir", type=Path, default=None, help="default: $HARNESS_CACHE or ~/.cache/harness")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from harness import adhoc
+    from harness.hub import ArtifactMissing
+    from harness.loading import Settings
+    from harness.locations import resolve_hub
+
+    cache_dir = (args.cache_dir or default_cache_dir()).resolve()
+    resolved = resolve_hub(args.hub, cache_dir=cache_dir)
+    settings = Settings(location=resolved.location, work_dir=cache_dir / "work")
+    request = adhoc.Request(
+        model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
+        backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,
+        limit=args.limit, seed=args.seed, max_seq_length=args.max_seq_length,
+    )  # fmt: skip
+    try:
+        result = adhoc.run(request, settings)
+    except ArtifactMissing as exc:
+        print(f"harness eval: {exc}", file=sys.stderr)
+        return 2
+    print(f"model    {result.model.repo} @ {result.model.revision} [{args.backend}]")
+    print(f"dataset  {result.dataset.repo} @ {result.dataset.revision} {args.config or ''}/{args.split}")
+    for name, value in result.metrics.items():
+        print(f"{name:<8} {value:.4f}")
+    print(f"speed    {result.n} examples in {result.seconds:.2f} s: {result.examples_per_second:.1f} examples/s "
+          "(tokenization included; loading and export excluded)")  # fmt: skip
+    adhoc.write(result, json_path=args.json, predictions_path=args.predictions)
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from harness.prediction_cache import PredictionCache
+
+    root = (args.cache_dir or default_cache_dir()).resolve()
+    removed = PredictionCache(root / "predictions").clear()
+    print(f"removed {removed} cached evaluations from {root / 'predictions'}")
+    if args.all:
+        built = [p for p in root.glob("replica-*") if p.is_dir()] + [p for p in [root / "work"] if p.is_dir()]
+        for folder in built:
+            shutil.rmtree(folder)
+        for lock in root.glob("replica-*.lock"):
+            lock.unlink()
+        print(f"removed {len(built)} replica hubs and export folders from {root}")
     return 0
 
 

@@ -11,6 +11,7 @@ from harness.backends.base import ModelRequest, Predictor, load_predictor
 from harness.data import Split, random_sample, read_split, stratified_sample
 from harness.expected import ReplicaExpectations
 from harness.hub import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES, HubLocation, Snapshot, resolve
+from harness.prediction_cache import PredictionCache
 from harness.registry import Claim
 
 CLASSIFICATION_TASKS = ("text-classification", "text-pair-classification")
@@ -30,6 +31,7 @@ class Settings:
     allow_pickle: bool = False
     # progress(description, total) -> a display with update(n) and close(); None shows nothing
     progress: Callable[[str, int], Any] | None = None
+    cache: PredictionCache | None = None  # per-example results of earlier runs; None computes everything
 
     @property
     def trusted_sha256(self) -> frozenset[str]:

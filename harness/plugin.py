@@ -86,6 +86,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="contracts: a model call that has not answered within SECONDS fails as a hang (default 60)",
     )
+    group.addoption(
+        "--harness-no-cache",
+        action="store_true",
+        default=False,
+        help="compute every prediction again, reuse nothing cached (`harness cache clear` empties the cache)",
+    )
     group.addoption("--harness-json", default=None, metavar="PATH", help="write every claim's verdict as JSON")
     group.addoption(
         "--harness-report",
@@ -125,6 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
         allow_pickle=config.getoption("harness_allow_pickle"),
         models=tuple(config.getoption("harness_model")),
         backends=tuple(config.getoption("harness_backend")),
+        no_cache=config.getoption("harness_no_cache"),
     )
 
 

@@ -145,6 +145,16 @@ def _section(title: str, header: Sequence[str], rows: Iterable[Sequence[str]], f
     return [*lines, "", footnote]
 
 
+def _evaluated_on(row: dict[str, Any]) -> str:
+    """Which mode produced a verdict: the whole split, or a sample judged by its interval."""
+    if row.get("evaluation") == "sample" and row.get("interval"):
+        low, high = row["interval"]
+        return f"sample of {row['n']} / {row['n_total']}, {row['interval_method']} [{low:.4g}, {high:.4g}]"
+    if row.get("evaluation") == "full split":
+        return f"full split ({row['n']})"
+    return "—"
+
+
 def _summary_markdown(entries: Sequence[dict[str, Any]]) -> list[str]:
     def cells(item: dict[str, Any]) -> list[str]:
         quality = "<br>".join(
@@ -198,7 +208,7 @@ def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), par
     """A markdown report: the models on their backends, then one row per claim and backend that has a
     status worth reading."""
     shown = [r for r in rows if r["status"] != NOT_RUN]
-    head = [title for title, _, _ in MARKDOWN_COLUMNS]
+    head = [title for title, _, _ in MARKDOWN_COLUMNS] + ["evaluated on"]
     lines = [
         "# Model-card claims",
         "",
@@ -208,7 +218,8 @@ def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), par
         "|" + "---|" * len(head),
     ]
     for row in shown:
-        lines.append("| " + " | ".join(_cell(row[key], spec) for _, key, spec in MARKDOWN_COLUMNS) + " |")
+        cells = [_cell(row[key], spec) for _, key, spec in MARKDOWN_COLUMNS] + [_evaluated_on(row)]
+        lines.append("| " + " | ".join(cells) + " |")
     entries = summary(rows, latency)
     if entries:
         lines += ["", *_summary_markdown(entries)]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from harness.backends.base import PickleRefused, Predictor, require
 from harness.data import Split
+from harness.hub import Snapshot
 from harness.loading import (
     CLASSIFICATION_TASKS,
     NotSupported,
@@ -73,19 +75,16 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         mode="replica" if settings.expectations else "card",
     )
     try:
-        predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
+        evaluation, cache_note = _evaluation(claim, backend, settings, model, data, indices, rows)
     except PickleRefused as exc:
         return Verdict(status=FAIL, reason=str(exc), **common)
-    try:
-        with _progress(settings, f"{claim.id} [{backend}]") as progress:
-            evaluation = evaluate(claim, rows, tokenizer, predictor, max_length, progress)
     except LabelMismatch as exc:
         return Verdict(status=FAIL, reason=f"labels cannot be aligned: {exc}", **common)
     measured = float(evaluation.scores.mean())
     target = _target(claim, backend, settings, indices)
-    passed = claim.tolerance.admits(claimed=target, measured=measured)
+    judged = judge(claim, target, measured, evaluation.scores, population=len(split), seed=settings.seed)
     return Verdict(
-        status=PASS if passed else FAIL,
+        **judged,
         target=target,
         target_from=(
             "on the replica stand-in, from the reference transformers pipeline run one example at a time"
@@ -93,7 +92,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
             else None
         ),
         measured=measured,
-        notes=(*evaluation.notes, f"{predictor.description}, max_seq_length {max_length}"),
+        notes=(*evaluation.notes, *cache_note),
         seconds=evaluation.seconds,
         examples_per_second=_rate(len(rows), evaluation.seconds),
         features=evaluation.features,
@@ -215,6 +214,81 @@ def _progress(settings: Settings, description: str):
     finally:
         for display in displays:
             display.close()
+
+
+def _evaluation(
+    claim: Claim, backend: str, settings: Settings, model: Snapshot, data: Snapshot, indices: list[int], rows: Split
+) -> tuple[Evaluation, tuple[str, ...]]:
+    """The claim evaluated on ``rows``: from the prediction cache, or computed (and then cached)."""
+    key = prediction_key(claim, backend, model, data, indices) if settings.cache is not None else None
+    evaluation, cache_note = _from_cache(settings, key, len(rows))
+    if evaluation is not None:
+        return evaluation, cache_note
+    predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
+    with _progress(settings, f"{claim.id} [{backend}]") as progress:
+        evaluation = evaluate(claim, rows, tokenizer, predictor, max_length, progress)
+    described = f"{predictor.description}, max_seq_length {max_length}"
+    evaluation = replace(evaluation, notes=(*evaluation.notes, described))
+    if key is not None:
+        settings.cache.put(
+            key, scores=evaluation.scores, predictions=evaluation.predictions, notes=evaluation.notes,
+            seconds=evaluation.seconds, features=evaluation.features,
+        )  # fmt: skip
+    return evaluation, cache_note
+
+
+def prediction_key(claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int]) -> str:
+    """What decides an evaluation's per-example results, hashed: the prediction cache's key."""
+    from harness.prediction_cache import folder_identity, key_of
+
+    ref = claim.dataset
+    return key_of({
+        "model": {"repo": model.repo, "revision": model.revision, "files": folder_identity(model.path)},
+        "backend": backend, "file": claim.file, "task": claim.task, "metric": claim.metric,
+        "max_seq_length": claim.max_seq_length, "qa": asdict(claim.qa) if claim.qa else None,
+        "dataset": {"repo": data.repo, "revision": data.revision, "config": ref.config, "split": ref.split,
+                    "inputs": list(ref.inputs), "label": ref.label,
+                    "files": folder_identity(data.path, data.matching(ref.files))},
+        "examples": hashlib.sha256(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest(),
+    })  # fmt: skip
+
+
+def _from_cache(settings: Settings, key: str | None, examples: int) -> tuple[Evaluation | None, tuple[str, ...]]:
+    """A cached evaluation and the note that says so; or None, with a note when an entry was refused."""
+    from harness.prediction_cache import CorruptEntry
+
+    if key is None:
+        return None, ()
+    try:
+        found = settings.cache.get(key, examples=examples)
+    except CorruptEntry as exc:
+        return None, (f"prediction cache entry refused and recomputed: {exc}",)
+    if found is None:
+        return None, ()
+    evaluation = Evaluation(scores=found.scores, predictions=found.predictions, notes=found.notes,
+                            seconds=found.seconds, features=found.features)  # fmt: skip
+    return evaluation, (
+        f"per-example results from the prediction cache ({settings.cache.path(key)}); speed is the run that "
+        "computed them; --harness-no-cache recomputes",
+    )
+
+
+def judge(claim: Claim, target: float, measured: float, scores: np.ndarray, *, population: int, seed: int) -> dict:
+    """On the whole split, the plain tolerance; on a sample, whether the target lies inside the
+    measured value's confidence interval widened by the tolerance (a sample's value has an error
+    the claim, made on the whole split, does not)."""
+    if len(scores) >= population:
+        passed = claim.tolerance.admits(claimed=target, measured=measured)
+        return {"status": PASS if passed else FAIL, "evaluation": "full split"}
+    from harness import intervals
+
+    found = intervals.interval(claim.metric, scores, population=population, seed=seed)
+    return {
+        "status": PASS if found.admits(claim.tolerance, claimed=target) else FAIL,
+        "evaluation": "sample",
+        "interval": (found.low, found.high),
+        "interval_method": f"{found.confidence:.0%} {found.method}",
+    }
 
 
 def _no_progress(total: int) -> None:

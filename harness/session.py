@@ -46,6 +46,7 @@ class HarnessSession:
     allow_pickle: bool
     models: tuple[str, ...]
     backends: tuple[str, ...]
+    no_cache: bool = False  # compute every prediction, reuse nothing
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
@@ -166,7 +167,10 @@ class HarnessSession:
         if size not in self._resolved:
             self._resolved[size] = resolve_hub(self.hub, cache_dir=self.cache_dir, size=size)
         resolved = self._resolved[size]
+        from harness.prediction_cache import PredictionCache
+
         return Settings(
+            cache=None if self.no_cache else PredictionCache(self.cache_dir / "predictions"),
             location=resolved.location,
             work_dir=self.cache_dir / "work",
             limit=self.limit,

@@ -33,6 +33,9 @@ class Verdict:
     examples_per_second: float | None = None
     features: int | None = None  # model inputs: one per example, or several windows per QA question
     features_per_second: float | None = None
+    evaluation: str | None = None  # "full split", or "sample": judged by a confidence interval
+    interval: tuple[float, float] | None = None  # the measured value's interval, on a sample
+    interval_method: str | None = None  # e.g. "99% Wilson score"
 
     @property
     def passed(self) -> bool:
@@ -50,6 +53,12 @@ class Verdict:
         if self.reason:
             lines.append(f"  reason     {self.reason}")
         lines.append(f"  tolerance  {self.tolerance}")
+        if self.interval is not None:
+            low, high = self.interval
+            lines.append(
+                f"  interval   {self.interval_method} [{low:.4f}, {high:.4f}] on the sample; the expected value "
+                "must lie inside it, widened by the tolerance"
+            )
         if self.n is not None:
             sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
             lines.append(f"  examples   {self.n}{sample}")
@@ -64,7 +73,8 @@ class Verdict:
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "notes": list(self.notes)}
+        interval = list(self.interval) if self.interval is not None else None
+        return {**asdict(self), "notes": list(self.notes), "interval": interval}
 
 
 def _fmt(value: float | None) -> str:

@@ -62,6 +62,23 @@ def quantize_dynamic(onnx_folder: Path, *, out: Path, file_name: str = "model.on
     return out / file_name
 
 
+def quantized_export(folder: Path, *, task: str, work_dir: Path) -> Path:
+    """The export of ``folder``, dynamically quantized to INT8, once per content key; return the
+    folder holding its model.onnx and config."""
+    target = work_dir / "onnx-int8-exports" / content_key(folder)
+    if (target / "model.onnx").exists():
+        return target
+    exported = export(folder, task=task, work_dir=work_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        for item in exported.iterdir():
+            if item.suffix in (".json", ".txt"):
+                shutil.copy2(item, Path(scratch) / item.name)
+        quantize_dynamic(exported, out=Path(scratch))
+        _publish(Path(scratch), target)
+    return target
+
+
 def _publish(scratch: Path, target: Path) -> None:
     # Rename is atomic: a concurrent run sees either no export or a whole one.
     staged = scratch.with_name(scratch.name + "-done")

@@ -110,3 +110,23 @@ def test_the_report_command_refuses_a_file_that_is_not_verdicts(tmp_path, capsys
     (tmp_path / "other.json").write_text(json.dumps([1, 2]))
     assert main(["report", str(tmp_path / "other.json")]) == 2
     assert "is not a harness verdicts file" in capsys.readouterr().err
+
+
+def test_markdown_says_which_mode_produced_each_verdict():
+    common = dict(model=MNLI, source="card", metric="accuracy", claimed=0.82, target=0.82, status=PASS)
+    sampled = Verdict(
+        claim_id="mnli-matched-accuracy",
+        backend="torch",
+        measured=0.81,
+        n=300,
+        n_total=9815,
+        evaluation="sample",
+        interval=(0.75, 0.86),
+        interval_method="99% Wilson score",
+        **common,
+    )
+    full = Verdict(claim_id="mnli-mismatched-accuracy", backend="torch", measured=0.821, n=9832, n_total=9832,
+                   evaluation="full split", **common)  # fmt: skip
+    text = report.markdown(report.rows([sampled, full], load_registry(), models=[MNLI]), about={})
+    assert "| sample of 300 / 9815, 99% Wilson score [0.75, 0.86] |" in text
+    assert "| full split (9832) |" in text
