@@ -89,7 +89,11 @@ def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, re
     result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200 *"])
     claims = json.loads((replica_copy / "verdicts.json").read_text())["claims"]
     matched = next(c for c in claims if c["claim_id"] == "mnli-matched-accuracy" and c["backend"] == "torch")
-    assert (matched["evaluation"], matched["n"], matched["interval_method"]) == ("sample", 200, "99% Wilson score, finite-split corrected")
+    assert (matched["evaluation"], matched["n"], matched["interval_method"]) == (
+        "sample",
+        200,
+        "99% Wilson score, finite-split corrected",
+    )
     low, high = matched["interval"]
     assert low < matched["measured"] < high and high - low > 0.05  # 200 examples: an interval points wide
 
