@@ -45,16 +45,20 @@ class Subject:
         encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def logits(self, *columns: Sequence[str]) -> np.ndarray:
-        """Classification logits for rows of text (one column, or two for pairs), in input order."""
-        return self.outputs(*columns)[0]
+    def logits(self, *columns: Sequence[str], max_length: int | None = None) -> np.ndarray:
+        """Classification logits for rows of text (one column, or two for pairs), in input order;
+        inputs are cut at ``max_length`` tokens (default: the claim's sequence length)."""
+        return self.outputs(*columns, max_length=max_length)[0]
 
-    def outputs(self, *columns: Sequence[str]) -> tuple[np.ndarray | list[np.ndarray], ...]:
+    def outputs(
+        self, *columns: Sequence[str], max_length: int | None = None
+    ) -> tuple[np.ndarray | list[np.ndarray], ...]:
         """The model's raw outputs for rows of text: logits, or per-window start and end logits (QA)."""
         from harness import engine
 
         if self.classifies:
-            encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)
+            limit = max_length or self.max_length
+            encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=limit)
             features = engine.Encoded(
                 input_ids=encoded["input_ids"],
                 token_type_ids=encoded.get("token_type_ids"),

@@ -34,5 +34,7 @@ def scores(subject: Subject, text: str, candidate_labels: Sequence[str], *, enta
     of an NLI pair, softmax over the candidates' logits for label ``entailment`` (an index; -1 is the
     last label, the pipeline's choice when no label names entailment)."""
     hypotheses = [TEMPLATE.format(label) for label in candidate_labels]
-    logits = subject.logits([text] * len(hypotheses), hypotheses)
+    # The pipeline cuts inputs at the tokenizer's limit, not at the card's evaluation length.
+    limit = subject.tokenizer.model_max_length
+    logits = subject.logits([text] * len(hypotheses), hypotheses, max_length=limit)
     return softmax(logits[:, entailment])
