@@ -76,7 +76,7 @@ def run(request: Request, settings: Settings) -> Result:
     )  # fmt: skip
     indices = sample(claim, split, limit=request.limit, seed=request.seed)
     rows = split.take(indices)
-    predictor, tokenizer, max_length = _open(claim, request.backend, model, settings)
+    predictor, tokenizer, max_length = open_backend(claim, request.backend, model, settings)
     start = time.perf_counter()
     evaluation = evaluate(claim, rows, tokenizer, predictor, max_length)
     if claim.task in CLASSIFICATION_TASKS:
@@ -161,7 +161,8 @@ def _columns(files: list[Path], request: Request) -> tuple[tuple[str, ...], str]
     return tuple(inputs), label
 
 
-def _open(claim: Claim, backend: str, model: Snapshot, settings: Settings):
+def open_backend(claim: Claim, backend: str, model: Snapshot, settings: Settings):
+    """The predictor, tokenizer and sequence length for a `harness eval` backend name (onnx-int8 too)."""
     if backend != "onnx-int8":
         return open_model(claim, backend, model, settings)
     from transformers import AutoTokenizer
@@ -170,7 +171,9 @@ def _open(claim: Claim, backend: str, model: Snapshot, settings: Settings):
     from harness.backends.onnx_export import quantized_export
 
     folder = quantized_export(model.path, task=claim.task, work_dir=settings.work_dir)
-    request = ModelRequest(folder=folder, task=claim.task, file="model.onnx", work_dir=settings.work_dir)
+    request = ModelRequest(
+        folder=folder, task=claim.task, file="model.onnx", work_dir=settings.work_dir, threads=settings.threads
+    )
     predictor = load_predictor("onnx", request)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length

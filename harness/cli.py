@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -167,6 +168,10 @@ def _eval_parser(commands) -> None:
     evaluate.add_argument("--json", type=Path, default=None, metavar="FILE", help="write metrics, n, seconds, rate")
     evaluate.add_argument("--predictions", type=Path, default=None, metavar="FILE",
                           help="write one JSON line per example: index, prediction, reference")  # fmt: skip
+    evaluate.add_argument(
+        "--threads", type=int, default=os.cpu_count(), metavar="N",
+        help=f"intra-op threads for torch and ONNX Runtime (default: all {os.cpu_count()} cores)",
+    )  # fmt: skip
     evaluate.add_argument("--hub", default="hub", metavar="hub|replica|DIR", help="as pytest's --harness-hub")
     evaluate.add_argument("--cache-dir", type=Path, default=None, help="default: $HARNESS_CACHE or ~/.cache/harness")
 
@@ -179,7 +184,7 @@ def _eval(args: argparse.Namespace) -> int:
 
     cache_dir = (args.cache_dir or default_cache_dir()).resolve()
     resolved = resolve_hub(args.hub, cache_dir=cache_dir)
-    settings = Settings(location=resolved.location, work_dir=cache_dir / "work")
+    settings = Settings(location=resolved.location, work_dir=cache_dir / "work", threads=args.threads)
     request = adhoc.Request(
         model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
         backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,

@@ -33,6 +33,11 @@ class RunResult:
         return self.outputs[0]
 
 
+# A batch holds at most MAX_ROWS features and MAX_TOKENS tokens, padding included.
+MAX_TOKENS = 8192
+MAX_ROWS = 128
+
+
 def batches(lengths: Sequence[int], *, max_tokens: int, max_rows: int) -> list[list[int]]:
     """Group feature indices, longest first, so each batch pads to at most ``max_tokens`` tokens."""
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
@@ -53,8 +58,8 @@ def run(
     predictor: Predictor,
     features: Encoded,
     *,
-    max_tokens: int = 8192,
-    max_rows: int = 128,
+    max_tokens: int = MAX_TOKENS,
+    max_rows: int = MAX_ROWS,
     per_token: bool = False,
     on_batch: Callable[[int], object] | None = None,
 ) -> RunResult:

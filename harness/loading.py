@@ -32,6 +32,7 @@ class Settings:
     # progress(description, total) -> a display with update(n) and close(); None shows nothing
     progress: Callable[[str, int], Any] | None = None
     cache: PredictionCache | None = None  # per-example results of earlier runs; None computes everything
+    threads: int | None = None  # intra-op threads of every backend; None: the runtimes' own defaults
 
     @property
     def trusted_sha256(self) -> frozenset[str]:
@@ -91,6 +92,7 @@ def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) 
         work_dir=settings.work_dir,
         trusted_sha256=settings.trusted_sha256,
         allow_pickle=settings.allow_pickle,
+        threads=settings.threads,
     )
     predictor = load_predictor(backend, request)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)

@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--harness-limit",
-        type=_positive_int,
+        type=_positive_int_of("examples"),
         default=None,
         metavar="N",
         help="evaluate a seeded, label-stratified sample of N examples per claim",
@@ -85,6 +85,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=60.0,
         metavar="SECONDS",
         help="contracts: a model call that has not answered within SECONDS fails as a hang (default 60)",
+    )
+    group.addoption(
+        "--harness-threads",
+        type=_positive_int_of("threads"),
+        default=os.cpu_count(),
+        metavar="N",
+        help=f"intra-op threads for torch and ONNX Runtime (default: all {os.cpu_count()} cores)",
     )
     group.addoption(
         "--harness-no-cache",
@@ -132,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         models=tuple(config.getoption("harness_model")),
         backends=tuple(config.getoption("harness_backend")),
         no_cache=config.getoption("harness_no_cache"),
+        threads=config.getoption("harness_threads"),
     )
 
 
@@ -304,14 +312,18 @@ def _hypothesis_profiles(config: pytest.Config) -> None:
     settings.load_profile(chosen)
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number of examples, found {value!r}")
-    return number
+def _positive_int_of(what: str) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive whole number of {what}, found {value!r}")
+        return number
+
+    parse.__name__ = f"number of {what}"  # argparse names the type in its error
+    return parse
 
 
 def _positive_float(value: str) -> float:

@@ -47,6 +47,7 @@ class HarnessSession:
     models: tuple[str, ...]
     backends: tuple[str, ...]
     no_cache: bool = False  # compute every prediction, reuse nothing
+    threads: int | None = None  # intra-op threads of every backend (--harness-threads)
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
@@ -171,6 +172,7 @@ class HarnessSession:
 
         return Settings(
             cache=None if self.no_cache else PredictionCache(self.cache_dir / "predictions"),
+            threads=self.threads,
             location=resolved.location,
             work_dir=self.cache_dir / "work",
             limit=self.limit,

@@ -47,6 +47,7 @@ class ModelRequest:
     # only those may be unpickled beyond torch's weights_only loader.
     trusted_sha256: frozenset[str] = frozenset()
     allow_pickle: bool = False  # --harness-allow-pickle: the user vouches for every file
+    threads: int | None = None  # intra-op threads (--harness-threads); None: the runtime's own default
 
 
 class Predictor(Protocol):

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from harness.backends.base import ModelRequest, PickleRefused
-from harness.backends.torch import TorchPredictor, input_names
+from harness.backends.torch import TorchPredictor, input_names, use_threads
 
 INC_CLASSES = {
     "text-classification": "INCModelForSequenceClassification",
@@ -37,6 +37,7 @@ class IncPredictor(TorchPredictor):
 def load(request: ModelRequest) -> IncPredictor:
     import optimum.intel
 
+    use_threads(request.threads)
     checkpoint = request.folder / (request.file or "pytorch_model.bin")
     folder, form = loadable_folder(checkpoint, request)
     model = getattr(optimum.intel, INC_CLASSES[request.task]).from_pretrained(folder)

@@ -29,7 +29,14 @@ def load(request: ModelRequest) -> OnnxPredictor:
     else:
         folder = export(request.folder, task=request.task, work_dir=request.work_dir)
         file_name, what = "model.onnx", "onnx fp32 (exported)"
-    model = ort_class(request.task).from_pretrained(folder, file_name=file_name, local_files_only=True)
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if request.threads:
+        options.intra_op_num_threads = request.threads
+    model = ort_class(request.task).from_pretrained(
+        folder, file_name=file_name, local_files_only=True, session_options=options
+    )
     session = model.session
     names = tuple(i.name for i in session.get_inputs())
     return OnnxPredictor(session=session, id2label=dict(model.config.id2label), input_names=names, description=what)

@@ -36,11 +36,18 @@ class TorchPredictor:
 
 
 def load(request: ModelRequest) -> TorchPredictor:
+    use_threads(request.threads)
     auto = AUTO_CLASSES[request.task]
     # use_safetensors=None prefers model.safetensors and falls back to a .bin, which torch then
     # loads with weights_only=True (transformers' default on torch >= 2.6).
     model = auto.from_pretrained(request.folder, local_files_only=True, trust_remote_code=False).eval()
     return TorchPredictor(model=model, id2label=dict(model.config.id2label), input_names=input_names(model))
+
+
+def use_threads(threads: int | None) -> None:
+    """torch's intra-op threads are per process: the last model loaded sets them for all."""
+    if threads:
+        torch.set_num_threads(threads)
 
 
 def input_names(module: torch.nn.Module) -> tuple[str, ...]:

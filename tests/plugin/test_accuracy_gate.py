@@ -179,6 +179,8 @@ def test_the_report_folder_gets_verdicts_markdown_and_picture(run_suite, pyteste
             "*--harness-hub*'/no/such/dir' is neither 'hub', 'replica' nor an existing directory*",
         ),
         (["--harness-limit", "0"], "*--harness-limit*expected a positive whole number of examples, found '0'*"),
+        (["--harness-threads", "all"], "*--harness-threads*expected a positive whole number of threads, found 'all'*"),
+        (["--harness-deadline", "-1"], "*--harness-deadline*expected a positive number of seconds, found '-1'*"),
         (["--harness-backend", "tensorflow"], "*--harness-backend*invalid choice: 'tensorflow'*"),
         (
             ["--harness-model", "typeform/distilbert-mnli"],
