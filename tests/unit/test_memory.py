@@ -1,0 +1,31 @@
+"""Peak resident memory of a full-split classification evaluation of a DistilBERT-base-sized model
+stays under 2 GB: the true-size CLINC stand-in (151 labels) on all 3,100 queries, in a process of
+its own so that nothing else this test session loaded counts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+LIMIT_BYTES = 2 * 10**9
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_a_full_split_evaluation_stays_under_2_gb(true_size_replica, tmp_path, backend):
+    command = [
+        sys.executable, "-c",
+        "import resource, sys; from harness.cli import main; code = main(sys.argv[1:]); "
+        "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)",
+        "eval", "--model", "Adriana213/distilbert-base-uncased-finetuned-clinc", "--dataset", "clinc/clinc_oos",
+        "--config", "plus", "--split", "validation", "--task", "text-classification", "--backend", backend,
+        "--hub", str(true_size_replica), "--cache-dir", str(true_size_replica.parent),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "3100 examples in" in done.stdout
+    peak = int(done.stdout.rsplit("peak_kib", 1)[1].split()[0]) * 1024  # Linux reports KiB
+    assert peak < LIMIT_BYTES, f"peak resident memory {peak / 1e9:.2f} GB on {backend}, over the 2 GB budget"
+    print(f"peak resident memory on {backend}: {peak / 1e9:.2f} GB")
