@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from harness.latency import Target, targets
-from harness.loading import CLASSIFICATION_TASKS, Settings, open_model, open_split, resolve_model, sample
+from harness.loading import CLASSIFICATION_TASKS, Settings, open_split, resolve_model, sample
 from harness.registry import Registry
 
 AGREEMENT = {"fp32": 0.995, "int8": 0.97}  # least share of inputs with the same top-1 answer
@@ -102,22 +102,23 @@ def mcnemar(candidate_right: np.ndarray, reference_right: np.ndarray) -> tuple[i
 def on_split(pair: Pair, settings: Settings) -> dict[str, Any]:
     """Both sides on the candidate claim's split (a seeded sample with ``settings.limit``): agreement,
     each side's correctness, and McNemar's p-value. Raises what opening a model or split raises."""
-    from harness.runner import evaluate
+    from harness.runner import evaluation_of
 
     claim = pair.candidate.claim
     data, split = open_split(claim, settings)
-    rows = split.take(sample(claim, split, limit=settings.limit, seed=settings.seed))
+    indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
+    rows = split.take(indices)
     # Right or wrong per example, whatever the claim's own metric: exact match for QA.
     metric = "accuracy" if claim.task in CLASSIFICATION_TASKS else "exact_match"
     sides = {}
     for name, target in (("candidate", pair.candidate), ("reference", pair.reference)):
         side_claim = replace(target.claim, dataset=claim.dataset, metric=metric)
         model = resolve_model(side_claim, settings.location)
-        predictor, tokenizer, max_length = open_model(side_claim, target.backend, model, settings)
-        evaluation = evaluate(side_claim, rows, tokenizer, predictor, max_length)
+        # Through the prediction cache: the accuracy suite has usually evaluated both sides already.
+        evaluation, _ = evaluation_of(side_claim, target.backend, settings, model, data, indices, rows)
         sides[name] = {
             "model": model.repo, "revision": model.revision, "backend": target.backend,
-            "artifact": predictor.description, "predictions": evaluation.predictions,
+            "artifact": evaluation.artifact, "predictions": evaluation.predictions,
             "right": evaluation.scores > 0.5,  # accuracy and exact match are 0 or 1 (QA: 0 or 100)
         }  # fmt: skip
     candidate, reference = sides["candidate"], sides["reference"]

@@ -31,9 +31,13 @@ TASKS = (*CLASSIFICATION_TASKS, "question-answering")
 class Evaluation:
     scores: np.ndarray  # per example; the claim's metric is their mean
     predictions: list[str]  # per example: the predicted label's name, or the answer text
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  # the last names the predictor and sequence length (evaluation_of adds it)
     seconds: float
     features: int
+
+    @property
+    def artifact(self) -> str:
+        return self.notes[-1]
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
@@ -75,7 +79,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         mode="replica" if settings.expectations else "card",
     )
     try:
-        evaluation, cache_note = _evaluation(claim, backend, settings, model, data, indices, rows)
+        evaluation, cache_note = evaluation_of(claim, backend, settings, model, data, indices, rows)
     except PickleRefused as exc:
         return Verdict(status=FAIL, reason=str(exc), **common)
     except LabelMismatch as exc:
@@ -216,7 +220,7 @@ def _progress(settings: Settings, description: str):
             display.close()
 
 
-def _evaluation(
+def evaluation_of(
     claim: Claim, backend: str, settings: Settings, model: Snapshot, data: Snapshot, indices: list[int], rows: Split
 ) -> tuple[Evaluation, tuple[str, ...]]:
     """The claim evaluated on ``rows``: from the prediction cache, or computed (and then cached)."""

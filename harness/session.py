@@ -164,11 +164,11 @@ class HarnessSession:
     def settings(self, size: str) -> Settings:
         from harness.loading import Settings
         from harness.locations import resolve_hub
+        from harness.prediction_cache import PredictionCache
 
         if size not in self._resolved:
             self._resolved[size] = resolve_hub(self.hub, cache_dir=self.cache_dir, size=size)
         resolved = self._resolved[size]
-        from harness.prediction_cache import PredictionCache
 
         return Settings(
             cache=None if self.no_cache else PredictionCache(self.cache_dir / "predictions"),
