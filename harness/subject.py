@@ -45,13 +45,16 @@ class Subject:
         encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)
         return [len(ids) for ids in encoded["input_ids"]]
 
-    def logits(self, *columns: Sequence[str], max_length: int | None = None) -> np.ndarray:
+    def logits(self, *columns: Sequence[str], max_length: int | None = None, as_one_batch: bool = False) -> np.ndarray:
         """Classification logits for rows of text (one column, or two for pairs), in input order;
-        inputs are cut at ``max_length`` tokens (default: the claim's sequence length)."""
-        return self.outputs(*columns, max_length=max_length)[0]
+        inputs are cut at ``max_length`` tokens (default: the claim's sequence length).
+
+        The engine batches rows as it does in an evaluation; ``as_one_batch`` runs them in one
+        forward pass instead, each padded to the longest (what a padding contract needs)."""
+        return self.outputs(*columns, max_length=max_length, as_one_batch=as_one_batch)[0]
 
     def outputs(
-        self, *columns: Sequence[str], max_length: int | None = None
+        self, *columns: Sequence[str], max_length: int | None = None, as_one_batch: bool = False
     ) -> tuple[np.ndarray | list[np.ndarray], ...]:
         """The model's raw outputs for rows of text: logits, or per-window start and end logits (QA)."""
         from harness import engine
@@ -59,25 +62,24 @@ class Subject:
         if self.classifies:
             limit = max_length or self.max_length
             encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=limit)
-            features = engine.Encoded(
-                input_ids=encoded["input_ids"],
-                token_type_ids=encoded.get("token_type_ids"),
-                pad_id=self.tokenizer.pad_token_id or 0,
+            features = engine.Encoded.from_lists(
+                encoded["input_ids"], encoded.get("token_type_ids"), pad_id=self.tokenizer.pad_token_id or 0
             )
-            return engine.run(self.predictor, features).outputs
+            return engine.run(self.predictor, features, as_one_batch=as_one_batch).outputs
         from harness.tasks import qa
 
         questions, contexts = columns
         found = qa.features(self.tokenizer, questions, contexts, max_length=self.max_length, settings=self.claim.qa)
-        return engine.run(self.predictor, found.encoded, per_token=True).outputs
+        return engine.run(self.predictor, found.encoded, per_token=True, as_one_batch=as_one_batch).outputs
 
-    def answers(self, questions: Sequence[str], contexts: Sequence[str]) -> list[str]:
-        """Extractive QA: each question's answer text, taken from its context."""
+    def answers(self, questions: Sequence[str], contexts: Sequence[str], *, as_one_batch: bool = False) -> list[str]:
+        """Extractive QA: each question's answer text, taken from its context (``as_one_batch`` as for logits)."""
         from harness.tasks import qa
 
         found = qa.answer(
-            self.tokenizer, self.predictor, questions, contexts, max_length=self.max_length, settings=self.claim.qa
-        )
+            self.tokenizer, self.predictor, questions, contexts, max_length=self.max_length, settings=self.claim.qa,
+            as_one_batch=as_one_batch,
+        )  # fmt: skip
         return found.texts
 
     def respond(self, *columns: Sequence[str]) -> object:

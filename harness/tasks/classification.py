@@ -31,7 +31,7 @@ def encode(tokenizer, split: Split, *, inputs: Sequence[str], max_length: int) -
     columns = [split.inputs[name] for name in inputs]
     encoded = tokenizer(*columns, truncation=True, max_length=max_length)
     types = encoded.get("token_type_ids")
-    return Encoded(input_ids=encoded["input_ids"], token_type_ids=types, pad_id=tokenizer.pad_token_id or 0)
+    return Encoded.from_lists(encoded["input_ids"], types, pad_id=tokenizer.pad_token_id or 0)
 
 
 def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> Alignment:

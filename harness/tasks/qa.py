@@ -22,8 +22,36 @@ Span = tuple[int, int]
 @dataclass(frozen=True, kw_only=True)
 class Features:
     encoded: Encoded
-    question_of: list[int]  # feature -> question row
-    offsets: list[list[Span | None]]  # per feature token: its character span in the context, else None
+    question_of: np.ndarray  # feature -> question row
+    # per token of every feature (laid out as encoded.ids): its character span in the context, or
+    # (-1, -1) for a question or special token
+    offsets: np.ndarray
+
+    @classmethod
+    def from_lists(
+        cls, encoded: Encoded, question_of: Sequence[int], offsets: Sequence[Sequence[Span | None]]
+    ) -> Features:
+        flat = [span if span is not None else (-1, -1) for spans in offsets for span in spans]
+        return cls(
+            encoded=encoded,
+            question_of=np.asarray(question_of, dtype=np.int64),
+            offsets=np.asarray(flat, dtype=np.int32).reshape(-1, 2),
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {**self.encoded.to_arrays(), "question_of": self.question_of, "offsets": self.offsets}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Features:
+        encoded = Encoded.from_arrays(arrays)
+        question_of, offsets = arrays["question_of"], arrays["offsets"]
+        if len(question_of) != len(encoded) or offsets.shape != (len(encoded.ids), 2):
+            raise ValueError("windows, offsets and tokens do not match")
+        return cls(encoded=encoded, question_of=question_of, offsets=offsets)
+
+    def spans(self, feature: int) -> np.ndarray:
+        starts = self.encoded.starts
+        return self.offsets[starts[feature] : starts[feature + 1]]
 
 
 def truncate_questions(tokenizer, questions: Sequence[str], *, max_query_length: int) -> list[str]:
@@ -57,14 +85,10 @@ def features(
     for i, spans in enumerate(encoded["offset_mapping"]):
         sides = encoded.sequence_ids(i)
         offsets.append([span if side == context_side else None for span, side in zip(spans, sides, strict=True)])
-    return Features(
-        encoded=Encoded(
-            input_ids=encoded["input_ids"],
-            token_type_ids=encoded.get("token_type_ids"),
-            pad_id=tokenizer.pad_token_id or 0,
-        ),
-        question_of=list(encoded["overflow_to_sample_mapping"]),
-        offsets=offsets,
+    return Features.from_lists(
+        Encoded.from_lists(encoded["input_ids"], encoded.get("token_type_ids"), pad_id=tokenizer.pad_token_id or 0),
+        encoded["overflow_to_sample_mapping"],
+        offsets,
     )
 
 
@@ -78,12 +102,12 @@ def best_answers(
 ) -> list[str]:
     """Per question, the text of the best-scoring valid span over all its windows ('' if none)."""
     best: list[tuple[float, str]] = [(-np.inf, "")] * len(contexts)
-    for feature, question in enumerate(found.question_of):
+    for feature, question in enumerate(found.question_of.tolist()):
         starts, ends = start_logits[feature], end_logits[feature]
-        spans = found.offsets[feature]
+        spans = found.spans(feature).tolist()
         for s in np.argsort(starts)[::-1][: settings.n_best]:
             for e in np.argsort(ends)[::-1][: settings.n_best]:
-                if spans[s] is None or spans[e] is None or e < s or e - s + 1 > settings.max_answer_length:
+                if spans[s][0] < 0 or spans[e][0] < 0 or e < s or e - s + 1 > settings.max_answer_length:
                     continue
                 score = float(starts[s] + ends[e])
                 if score > best[question][0]:
@@ -101,14 +125,23 @@ class Answers:
 def answer(
     tokenizer, predictor: Predictor, questions: Sequence[str], contexts: Sequence[str], *, max_length: int,
     settings: QASettings, progress: Callable[[int], Callable[[int], object]] | None = None,
+    as_one_batch: bool = False,
 ) -> Answers:  # fmt: skip
-    """Window, run in length-sorted batches, and pick each question's answer.
+    """Window, run in length-sorted batches (or ``as_one_batch``), and pick each question's answer.
 
     ``progress(total_windows)`` returns the callback told how many windows each batch finished.
     """
     found = features(tokenizer, questions, contexts, max_length=max_length, settings=settings)
+    return answer_features(found, predictor, contexts, settings=settings, progress=progress, as_one_batch=as_one_batch)
+
+
+def answer_features(
+    found: Features, predictor: Predictor, contexts: Sequence[str], *, settings: QASettings,
+    progress: Callable[[int], Callable[[int], object]] | None = None, as_one_batch: bool = False,
+) -> Answers:  # fmt: skip
+    """Run already windowed questions and pick each one's answer."""
     on_batch = progress(len(found.question_of)) if progress else None
-    result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch)
+    result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch, as_one_batch=as_one_batch)
     texts = best_answers(found, *result.outputs[:2], contexts, settings=settings)
     return Answers(texts=texts, windows=len(found.question_of), seconds=result.seconds)
 

@@ -33,14 +33,14 @@ def test_a_prediction_does_not_depend_on_its_batch_or_padding(harness_subject, d
     row = data.draw(strategies.rows(harness_subject), label="row")
     if not harness_subject.classifies:
         alone = harness_subject.answers(*([text] for text in row))
-        together = harness_subject.answers(*map(list, zip(row, *rows, strict=True)))[:1]
+        together = harness_subject.answers(*map(list, zip(row, *rows, strict=True)), as_one_batch=True)[:1]
         assert alone == together, f"{row}: answered {alone} alone but {together} among 31 other questions"
         return
     # The longest row of the batch sets the padding: add one that reaches max_seq_length.
     long = tuple(" ".join(["word"] * harness_subject.max_length) for _ in row)
     batch = [row, long, *rows[1:]]
     alone = harness_subject.logits(*([text] for text in row))[0]
-    together = harness_subject.logits(*map(list, zip(*batch, strict=True)))[0]
+    together = harness_subject.logits(*map(list, zip(*batch, strict=True)), as_one_batch=True)[0]
     onnx_file = harness_subject.model.path / harness_subject.claim.file if harness_subject.claim.file else None
     kind = contracts.precision(harness_subject.backend, onnx_file if harness_subject.backend == "onnx" else None)
     tolerance = contracts.BATCH_TOLERANCE[kind]

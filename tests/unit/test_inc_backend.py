@@ -82,7 +82,7 @@ def predictions(predictor, folder, sentences):
     from harness.engine import Encoded, run
 
     encoded = AutoTokenizer.from_pretrained(folder)(sentences, truncation=True, max_length=128)
-    features = Encoded(input_ids=encoded["input_ids"], token_type_ids=None, pad_id=0)
+    features = Encoded.from_lists(encoded["input_ids"], pad_id=0)
     return run(predictor, features).logits
 
 

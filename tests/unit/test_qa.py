@@ -36,36 +36,30 @@ WORDS = st.sampled_from(["kalo", "mine", "Ruta", "posi", "veda", "x", "Zürich",
 def test_every_character_of_every_context_is_in_a_window(tokenizer, context, question):
     found = qa.features(tokenizer, [question], [context], max_length=48, settings=SETTINGS)
     covered = set()
-    for spans in found.offsets:
-        for span in spans:
-            if span is not None:
-                covered.update(range(*span))
+    for start, end in found.offsets.tolist():
+        if start >= 0:
+            covered.update(range(start, end))
     assert {i for i, ch in enumerate(context) if not ch.isspace()} <= covered
-    assert all(len(ids) <= 48 for ids in found.encoded.input_ids)
-    assert set(found.question_of) == {0}
+    assert found.encoded.lengths.max() <= 48
+    assert set(found.question_of.tolist()) == {0}
 
 
 def test_long_contexts_get_overlapping_windows_and_long_questions_are_cut(tokenizer):
     context = " ".join(["kalo mine ruta posi veda"] * 40)
     question = " ".join(["what"] * 30)
     found = qa.features(tokenizer, [question, "what"], [context, "kalo"], max_length=64, settings=SETTINGS)
-    windows = [f for f, q in enumerate(found.question_of) if q == 0]
-    assert len(windows) > 3 and found.question_of.count(1) == 1
-    first, second = (found.offsets[w] for w in windows[:2])
-    shared = {s for s in first if s} & {s for s in second if s}
-    assert len(shared) == SETTINGS.doc_stride  # stride is the overlap, as in transformers' run_qa
-    question_tokens = [t for t, s in zip(found.encoded.token_type_ids[0], found.offsets[0], strict=True) if t == 0]
+    windows = [f for f, q in enumerate(found.question_of.tolist()) if q == 0]
+    assert len(windows) > 3 and found.question_of.tolist().count(1) == 1
+    first, second = ({tuple(s) for s in found.spans(w).tolist() if s[0] >= 0} for w in windows[:2])
+    assert len(first & second) == SETTINGS.doc_stride  # stride is the overlap, as in transformers' run_qa
+    question_tokens = [t for t in found.encoded.types_of(0).tolist() if t == 0]
     assert len(question_tokens) - 2 == SETTINGS.max_query_length  # [CLS] and [SEP] besides
 
 
 def make_features(offsets: list[list[tuple[int, int] | None]], question_of: list[int]) -> qa.Features:
     from harness.engine import Encoded
 
-    return qa.Features(
-        encoded=Encoded(input_ids=[[0] * len(o) for o in offsets], token_type_ids=None, pad_id=0),
-        question_of=question_of,
-        offsets=offsets,
-    )
+    return qa.Features.from_lists(Encoded.from_lists([[0] * len(o) for o in offsets], pad_id=0), question_of, offsets)
 
 
 CONTEXT = "Denver  Broncos won the Super Bowl."
