@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+# pytester drops the modules a test imported when it ends; importing onnx again in the same process
+# then registers its protobuf descriptors twice, which aborts the interpreter. Tests that break a
+# replica's ONNX file import it in process, so it is imported once, up front, where it is installed.
+if importlib.util.find_spec("onnx") is not None:
+    importlib.import_module("onnx")
 
 
 @pytest.fixture(scope="session")

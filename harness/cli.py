@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _eval_parser(commands)
 
-    cache = commands.add_parser("cache", help="the harness's cache: per-example predictions, exports, replicas")
-    cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction")
+    cache = commands.add_parser("cache", help="the harness's cache: predictions, tokenized splits, exports, replicas")
+    cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction and tokenized split")
     cache.add_argument("--all", action="store_true", help="also remove ONNX exports and replica hubs")
     cache.add_argument("--cache-dir", type=Path, default=None, help="default: $HARNESS_CACHE or ~/.cache/harness")
 
@@ -206,11 +206,14 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
+    from harness.feature_cache import FeatureCache
     from harness.prediction_cache import PredictionCache
 
     root = (args.cache_dir or default_cache_dir()).resolve()
     removed = PredictionCache(root / "predictions").clear()
     print(f"removed {removed} cached evaluations from {root / 'predictions'}")
+    removed = FeatureCache(root / "features").clear()
+    print(f"removed {removed} tokenized splits from {root / 'features'}")
     if args.all:
         built = [p for p in root.glob("replica-*") if p.is_dir()] + [p for p in [root / "work"] if p.is_dir()]
         for folder in built:

@@ -10,6 +10,7 @@ from typing import Any
 from harness.backends.base import ModelRequest, Predictor, load_predictor
 from harness.data import Split, random_sample, read_split, stratified_sample
 from harness.expected import ReplicaExpectations
+from harness.feature_cache import FeatureCache
 from harness.hub import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES, HubLocation, Snapshot, resolve
 from harness.prediction_cache import PredictionCache
 from harness.registry import Claim
@@ -32,6 +33,7 @@ class Settings:
     # progress(description, total) -> a display with update(n) and close(); None shows nothing
     progress: Callable[[str, int], Any] | None = None
     cache: PredictionCache | None = None  # per-example results of earlier runs; None computes everything
+    features: FeatureCache | None = None  # tokenized splits of earlier runs; None tokenizes every time
     threads: int | None = None  # intra-op threads of every backend; None: the runtimes' own defaults
 
     @property

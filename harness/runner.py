@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from harness import feature_cache
 from harness.backends.base import PickleRefused, Predictor, require
 from harness.data import Split
+from harness.feature_cache import FeatureCache
 from harness.hub import Snapshot
 from harness.loading import (
     CLASSIFICATION_TASKS,
@@ -34,6 +37,8 @@ class Evaluation:
     notes: tuple[str, ...]  # the last names the predictor and sequence length (evaluation_of adds it)
     seconds: float
     features: int
+    # about this run only, never cached with the results (say, a feature cache entry that was refused)
+    warnings: tuple[str, ...] = ()
 
     @property
     def artifact(self) -> str:
@@ -96,7 +101,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
             else None
         ),
         measured=measured,
-        notes=(*evaluation.notes, *cache_note),
+        notes=(*evaluation.notes, *evaluation.warnings, *cache_note),
         seconds=evaluation.seconds,
         examples_per_second=_rate(len(rows), evaluation.seconds),
         features=evaluation.features,
@@ -105,37 +110,54 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     )
 
 
-def evaluate(claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int, progress=None) -> Evaluation:
-    """The claim's metric per example of ``rows``, and what the model predicted for each."""
+def evaluate(
+    claim: Claim, rows: Split, tokenizer, predictor: Predictor, max_length: int, progress=None,
+    features: FeatureCache | None = None,
+) -> Evaluation:  # fmt: skip
+    """The claim's metric per example of ``rows``, and what the model predicted for each.
+
+    ``features`` keeps the tokenized rows for the next backend or run. The time reported covers
+    tokenization (or reading it back), the model and scoring.
+    """
     from harness import engine
 
     if progress is None:
         progress = _no_progress
-
+    start = time.perf_counter()
     inputs = claim.dataset.inputs
+    columns = [rows.inputs[name] for name in inputs]
+    settings = {"task": claim.task, "max_length": max_length, "qa": asdict(claim.qa) if claim.qa else None}
+    key = feature_cache.features_key(tokenizer, kind=claim.task, settings=settings, columns=columns)
     if claim.task in CLASSIFICATION_TASKS:
         from harness.tasks import classification
 
         alignment = classification.align(predictor.id2label, rows.label_names)
-        encoded = classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length)
+        encoded, refused = feature_cache.cached(
+            features, key, lambda: classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length),
+            to_arrays=engine.Encoded.to_arrays, from_arrays=engine.Encoded.from_arrays,
+        )  # fmt: skip
         result = engine.run(predictor, encoded, on_batch=progress(len(encoded)))
         scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
         predicted = [predictor.id2label[int(i)] for i in result.logits.argmax(axis=1)]
         return Evaluation(
-            scores=scores, predictions=predicted, notes=(alignment.note,), seconds=result.seconds,
-            features=len(encoded),
+            scores=scores, predictions=predicted, notes=(alignment.note,), seconds=time.perf_counter() - start,
+            features=len(encoded), warnings=tuple(filter(None, [refused])),
         )  # fmt: skip
     from harness.tasks import qa
 
-    questions, contexts = rows.inputs[inputs[0]], rows.inputs[inputs[1]]
-    found = qa.answer(
-        tokenizer, predictor, questions, contexts, max_length=max_length, settings=claim.qa, progress=progress
-    )
+    questions, contexts = columns
+    found, refused = feature_cache.cached(
+        features, key,
+        lambda: qa.features(tokenizer, questions, contexts, max_length=max_length, settings=claim.qa),
+        to_arrays=qa.Features.to_arrays, from_arrays=qa.Features.from_arrays,
+    )  # fmt: skip
+    answers = qa.answer_features(found, predictor, contexts, settings=claim.qa, progress=progress)
     qa_settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
-    note = f"{found.windows} windows for {len(rows)} questions ({qa_settings})"
+    note = f"{answers.windows} windows for {len(rows)} questions ({qa_settings})"
     return Evaluation(
-        scores=qa.scores(claim.metric, found.texts, rows.labels), predictions=list(found.texts), notes=(note,),
-        seconds=found.seconds, features=found.windows,
+        scores=qa.scores(claim.metric, answers.texts, rows.labels), predictions=list(answers.texts),
+        notes=(note,), seconds=time.perf_counter() - start, features=answers.windows,
+        warnings=tuple(filter(None, [refused])),
     )  # fmt: skip
 
 
@@ -230,7 +252,7 @@ def evaluation_of(
         return evaluation, cache_note
     predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
     with _progress(settings, f"{claim.id} [{backend}]") as progress:
-        evaluation = evaluate(claim, rows, tokenizer, predictor, max_length, progress)
+        evaluation = evaluate(claim, rows, tokenizer, predictor, max_length, progress, settings.features)
     described = f"{predictor.description}, max_seq_length {max_length}"
     evaluation = replace(evaluation, notes=(*evaluation.notes, described))
     if key is not None:
@@ -243,7 +265,7 @@ def evaluation_of(
 
 def prediction_key(claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int]) -> str:
     """What decides an evaluation's per-example results, hashed: the prediction cache's key."""
-    from harness.prediction_cache import folder_identity, key_of
+    from harness.cache_files import folder_identity, key_of
 
     ref = claim.dataset
     return key_of({
@@ -259,7 +281,7 @@ def prediction_key(claim: Claim, backend: str, model: Snapshot, data: Snapshot, 
 
 def _from_cache(settings: Settings, key: str | None, examples: int) -> tuple[Evaluation | None, tuple[str, ...]]:
     """A cached evaluation and the note that says so; or None, with a note when an entry was refused."""
-    from harness.prediction_cache import CorruptEntry
+    from harness.cache_files import CorruptEntry
 
     if key is None:
         return None, ()

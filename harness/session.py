@@ -162,6 +162,7 @@ class HarnessSession:
         pytest.skip(reason)
 
     def settings(self, size: str) -> Settings:
+        from harness.feature_cache import FeatureCache
         from harness.loading import Settings
         from harness.locations import resolve_hub
         from harness.prediction_cache import PredictionCache
@@ -172,6 +173,7 @@ class HarnessSession:
 
         return Settings(
             cache=None if self.no_cache else PredictionCache(self.cache_dir / "predictions"),
+            features=None if self.no_cache else FeatureCache(self.cache_dir / "features"),
             threads=self.threads,
             location=resolved.location,
             work_dir=self.cache_dir / "work",

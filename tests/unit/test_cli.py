@@ -65,3 +65,21 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 2
+
+
+def test_cache_clear_empties_both_caches_and_keeps_the_rest(tmp_path, capsys):
+    import numpy as np
+
+    from harness.feature_cache import FeatureCache
+    from harness.prediction_cache import PredictionCache
+
+    PredictionCache(tmp_path / "predictions").put("ab" * 32, scores=np.ones(2), predictions=["a", "b"], notes=(),
+                                                  seconds=1.0, features=2)  # fmt: skip
+    FeatureCache(tmp_path / "features").put("cd" * 32, {"ids": np.arange(3)})
+    FeatureCache(tmp_path / "features").put("ce" * 32, {"ids": np.arange(3)})
+    (tmp_path / "work").mkdir()
+    assert main(["cache", "clear", "--cache-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "removed 1 cached evaluations" in out and "removed 2 tokenized splits" in out
+    assert not list(tmp_path.rglob("*.json")) and not list(tmp_path.rglob("*.npz"))
+    assert (tmp_path / "work").is_dir()  # exports go only with --all

@@ -9,9 +9,10 @@ import shutil
 import numpy as np
 import pytest
 
+from harness.cache_files import CorruptEntry, file_identity
 from harness.loading import Settings
 from harness.locations import resolve_hub
-from harness.prediction_cache import CorruptEntry, PredictionCache, file_identity
+from harness.prediction_cache import PredictionCache
 from harness.registry import load_registry
 from harness.runner import check
 

@@ -1,0 +1,93 @@
+"""What the on-disk caches share: keys made from what decides an entry, and entries written whole.
+
+A file's identity is its Hub cache blob name when it is a link into ``blobs/`` (huggingface_hub
+names blobs by their sha256 for LFS files, by their git hash otherwise, and checks them on
+download), and the sha256 of its bytes otherwise (a local folder, or a file replaced in place).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from harness import __version__
+
+FORMAT = 1
+
+
+class CorruptEntry(ValueError):
+    """A cache entry that cannot be trusted: recomputed, never used."""
+
+
+class EntryStore:
+    """Entries named by their key, under ``root/<first two characters>/``."""
+
+    suffix = ""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}{self.suffix}"
+
+    def clear(self) -> int:
+        """Remove every entry; return how many there were."""
+        entries = list(self.root.glob(f"*/*{self.suffix}")) if self.root.exists() else []
+        for entry in entries:
+            entry.unlink()
+        for folder in sorted(self.root.glob("*"), reverse=True) if self.root.exists() else []:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return len(entries)
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write beside ``path`` and rename: a reader never sees half an entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, suffix=".tmp", delete=False) as out:
+        write(out)
+    os.replace(out.name, path)
+
+
+def file_identity(path: Path) -> str:
+    if path.is_symlink():
+        target = path.resolve()
+        if target.parent.name == "blobs":
+            return f"blob:{target.name}"
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+def folder_identity(folder: Path, files: Iterable[Path] | None = None) -> dict[str, str]:
+    """Every file's identity under ``folder`` (or only ``files``), by relative path."""
+    chosen = sorted(files) if files is not None else sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): file_identity(p) for p in chosen}
+
+
+def key_of(parts: dict[str, Any]) -> str:
+    identity = {"format": FORMAT, "harness": __version__, "code": code_identity(), **parts}
+    return hashlib.sha256(canonical(identity)).hexdigest()
+
+
+@functools.cache
+def code_identity() -> str:
+    """The harness's own source, hashed: an edited engine or metric must not reuse old results even
+    before the version number changes."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
