@@ -1,4 +1,4 @@
-"""`harness claims | replica | demo | report | eval | cache`: the command line, a thin layer over the library."""
+"""`harness claims | fetch | lock | replica | demo | report | eval | cache`: the command line, a thin layer."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from harness import cli_online
 from harness.locations import REPLICA_SIZES, default_cache_dir, ensure_replica
 from harness.registry import CardError, load_registry
 
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--out", type=Path, default=None, help="folder for the report (default: beside RESULTS)")
 
     _eval_parser(commands)
+    cli_online.add_parsers(commands)
 
     cache = commands.add_parser("cache", help="the harness's cache: predictions, tokenized splits, exports, replicas")
     cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction and tokenized split")
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands_by_name = {
         "claims": _claims, "replica": _replica, "demo": _demo, "report": _report, "cache": _cache, "eval": _eval,
+        "fetch": cli_online.fetch_command, "lock": cli_online.lock_command,
     }  # fmt: skip
     try:
         return commands_by_name[args.command](args)

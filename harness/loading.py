@@ -38,8 +38,9 @@ class Settings:
 
     @property
     def trusted_sha256(self) -> frozenset[str]:
-        """Files whose full unpickling is allowed: those the replica built (the lock joins later)."""
-        return self.expectations.built_sha256 if self.expectations else frozenset()
+        """Files whose full unpickling is allowed: those the replica built, those the lock pins."""
+        built = self.expectations.built_sha256 if self.expectations else frozenset()
+        return built | (self.location.lock.trusted_sha256 if self.location.lock else frozenset())
 
 
 def model_files(claim: Claim) -> tuple[list[str], list[list[str]]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from harness import __version__
 from harness.expected import MANIFEST, ReplicaExpectations
 from harness.hub import HubLocation
+from harness.lockfile import Lock
 
 HUB_CHOICES = ("hub", "replica")
 # "tiny": trained stand-ins small enough to build in seconds, with accuracy references;
@@ -39,17 +40,25 @@ def check_hub_value(value: str) -> str:
     )
 
 
-def resolve_hub(value: str, *, cache_dir: Path, size: str = "tiny") -> Resolved:
-    """``size`` picks which replica 'replica' means; a directory or the Hub cache is what it is."""
+def resolve_hub(
+    value: str, *, cache_dir: Path, size: str = "tiny", lock: Lock | None = None, lock_path: Path | None = None,
+    strict: bool = False,
+) -> Resolved:  # fmt: skip
+    """``size`` picks which replica 'replica' means; a directory or the Hub cache is what it is.
+
+    The lock and strict mode's rule (load only pinned files) apply to the Hub, not to replicas,
+    whose stand-ins have commits of their own.
+    """
     if value == "hub":
         from huggingface_hub import constants
 
         return Resolved(
             location=HubLocation(
-                cache_dir=None, offline=constants.HF_HUB_OFFLINE, label=f"Hub cache {constants.HF_HUB_CACHE}"
+                cache_dir=None, offline=constants.HF_HUB_OFFLINE, label=f"Hub cache {constants.HF_HUB_CACHE}",
+                lock=lock, lock_path=lock_path, strict=strict, views=cache_dir / "locked",
             ),
             expectations=None,
-        )
+        )  # fmt: skip
     root = ensure_replica(cache_dir, size=size) if value == "replica" else Path(value).resolve()
     expectations = ReplicaExpectations.find(root)
     label = f"replica hub {root}" if expectations else f"Hub cache {root / 'hub'}"

@@ -15,7 +15,8 @@ import pytest
 
 from harness.latency import Target
 from harness.locations import check_hub_value, default_cache_dir
-from harness.registry import BACKENDS, CardError, ModelRef, load_registry
+from harness.lockfile import LOCK_NAME, Lock, LockError
+from harness.registry import BACKENDS, CardError, ModelRef, cards_in, load_registry
 from harness.session import ClaimCase, HarnessSession
 from harness.verdict import Verdict
 
@@ -74,6 +75,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(stand-ins built offline) or an HF_HOME-style directory",
     )
     group.addoption(
+        "--harness-lock",
+        default=None,
+        metavar="PATH",
+        help=f"the lock pinning commits and file digests for --harness-hub hub (default: {LOCK_NAME} in the "
+        "rootdir, when there is one)",
+    )
+    group.addoption(
+        "--harness-cards",
+        default=None,
+        metavar="DIR",
+        help="read the model cards in DIR instead of the built-in ones",
+    )
+    group.addoption(
         "--harness-allow-pickle",
         action="store_true",
         default=False,
@@ -122,11 +136,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "harness_use(pipeline_tag): run a target-parametrized test only on models whose card states this use"
     )
     _hypothesis_profiles(config)
+    cards = config.getoption("harness_cards")
+    lock_path = Path(config.getoption("harness_lock") or config.rootpath / LOCK_NAME).resolve()
     try:
-        registry = load_registry()
+        registry = load_registry(cards_in(Path(cards)) if cards else None)
         registry.check_models(config.getoption("harness_model"))
-    except CardError as exc:
+        lock = Lock.read(lock_path) if lock_path.is_file() else None
+    except (CardError, LockError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    if config.getoption("harness_lock") and lock is None:
+        raise pytest.UsageError(f"--harness-lock {lock_path}: no such file; write it with `harness lock`")
     cache = config.getoption("harness_cache_dir")
     config.stash[SESSION] = HarnessSession(
         registry=registry,
@@ -140,6 +159,8 @@ def pytest_configure(config: pytest.Config) -> None:
         backends=tuple(config.getoption("harness_backend")),
         no_cache=config.getoption("harness_no_cache"),
         threads=config.getoption("harness_threads"),
+        lock=lock,
+        lock_path=lock_path,
     )
 
 
@@ -259,8 +280,42 @@ def harness_benchmark(request: pytest.FixtureRequest) -> Callable[[Workload, str
     return run
 
 
+# A test using one of these checks a claim (or a model or pair a card describes).
+CLAIM_FIXTURES = frozenset({"harness_case", "harness_target", "harness_pair", "harness_card_model"})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    harness = item.config.stash.get(SESSION, None)
+    checks = harness is not None and bool(CLAIM_FIXTURES & set(getattr(item, "fixturenames", ())))
+    try:
+        result = yield
+    except pytest.skip.Exception:
+        raise
+    except BaseException:
+        if checks:
+            harness.checked += 1
+        raise
+    if checks:
+        harness.checked += 1
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Strict mode: a run in which no claim was checked fails (a gate that checked nothing did not pass)."""
+    harness = session.config.stash.get(SESSION, None)
+    if harness is not None and harness.strict and not harness.checked and exitstatus in (0, 5):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     session = config.stash.get(SESSION, None)
+    if session is not None and session.strict and not session.checked:
+        terminalreporter.write_sep("=", "harness: strict mode: no claim was checked in this run", red=True)
+        terminalreporter.write_line(
+            "Every claim test was skipped or deselected (check -m, -k, --harness-model and --harness-backend): "
+            "a strict run that checks nothing fails."
+        )
     wanted = config.getoption("harness_json") or config.getoption("harness_report")
     if session is None or not (session.verdicts or session.latencies or session.parities or wanted):
         return

@@ -190,6 +190,14 @@ class Registry:
         raise KeyError(claim_id)
 
 
+def cards_in(folder: Path) -> list[Path]:
+    """The card files of a folder (``--cards``, ``--harness-cards``); CardError when it holds none."""
+    paths = sorted(Path(folder).glob("*.yaml"))
+    if not paths:
+        raise CardError(f"{folder} holds no model card (*.yaml); pass a folder of cards like harness/cards")
+    return paths
+
+
 def load_registry(paths: Iterable[Path] | None = None) -> Registry:
     """Load every card; by default the ones shipped in ``harness/cards``."""
     if paths is None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import pytest
 
 from harness.latency import Target, targets
+from harness.lockfile import Lock
 from harness.registry import Claim, ModelRef, Registry
 from harness.verdict import FAIL, SKIPPED, Verdict
 
@@ -48,6 +49,9 @@ class HarnessSession:
     backends: tuple[str, ...]
     no_cache: bool = False  # compute every prediction, reuse nothing
     threads: int | None = None  # intra-op threads of every backend (--harness-threads)
+    lock: Lock | None = None  # pins for --harness-hub hub (harness.lock)
+    lock_path: Path | None = None  # where the lock is, or would be
+    checked: int = 0  # tests of claims, targets or pairs that ran to a verdict (strict mode wants one)
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
@@ -79,23 +83,22 @@ class HarnessSession:
             verdict = check(case.claim, case.backend, self.settings(size))
         except _cannot_run() as exc:
             reason = str(exc)
+        except _refused() as exc:  # a file that differs from the lock fails the claim, strict or not
+            self.verdicts.append(self._unchecked(case, FAIL, str(exc)))
+            pytest.fail(str(exc), pytrace=False)
         else:
             self.verdicts.append(verdict)
             return verdict
         # Outside the except block, so the report shows the reason and not a chained traceback.
-        self.verdicts.append(
-            Verdict(
-                claim_id=case.claim.id,
-                backend=case.backend,
-                status=FAIL if self.strict else SKIPPED,  # strict: a claim that cannot be checked fails
-                metric=case.claim.metric,
-                claimed=case.claim.value,
-                reason=reason,
-                model=case.claim.model.repo,
-                source=case.claim.source,
-            )
-        )
+        # Strict: a claim that cannot be checked fails.
+        self.verdicts.append(self._unchecked(case, FAIL if self.strict else SKIPPED, reason))
         self.cannot_run(reason)
+
+    @staticmethod
+    def _unchecked(case: ClaimCase, status: str, reason: str) -> Verdict:
+        claim = case.claim
+        return Verdict(claim_id=claim.id, backend=case.backend, status=status, metric=claim.metric,
+                       claimed=claim.value, reason=reason, model=claim.model.repo, source=claim.source)  # fmt: skip
 
     def workload(self, target: Target) -> Workload:
         from harness.latency import prepare
@@ -145,12 +148,10 @@ class HarnessSession:
         return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
 
     def _open(self, opener: Callable[[], T]) -> T:
-        """What ``opener`` returns; a refused pickle fails, a missing artifact or backend skips (or fails)."""
-        from harness.backends.base import PickleRefused
-
+        """What ``opener`` returns; a refused file fails, a missing artifact or backend skips (or fails)."""
         try:
             return opener()
-        except PickleRefused as exc:
+        except _refused() as exc:
             pytest.fail(str(exc), pytrace=False)
         except _cannot_run() as exc:
             reason = str(exc)
@@ -168,7 +169,14 @@ class HarnessSession:
         from harness.prediction_cache import PredictionCache
 
         if size not in self._resolved:
-            self._resolved[size] = resolve_hub(self.hub, cache_dir=self.cache_dir, size=size)
+            self._resolved[size] = resolve_hub(
+                self.hub,
+                cache_dir=self.cache_dir,
+                size=size,
+                lock=self.lock,
+                lock_path=self.lock_path,
+                strict=self.strict,
+            )
         resolved = self._resolved[size]
 
         return Settings(
@@ -190,5 +198,14 @@ def _cannot_run() -> tuple[type[Exception], ...]:
     from harness.backends.base import BackendUnavailable
     from harness.hub import ArtifactMissing
     from harness.loading import NotSupported
+    from harness.lockfile import NotLocked
 
-    return ArtifactMissing, BackendUnavailable, NotSupported
+    return ArtifactMissing, BackendUnavailable, NotSupported, NotLocked
+
+
+def _refused() -> tuple[type[Exception], ...]:
+    """What fails a claim outright: a pickle nothing vouches for, a file that differs from the lock."""
+    from harness.backends.base import PickleRefused
+    from harness.lockfile import LockMismatch
+
+    return PickleRefused, LockMismatch
