@@ -35,6 +35,15 @@ def true_size_replica(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture
+def fake_hub(replica_root: Path):
+    """A local stand-in for the Hub on 127.0.0.1, serving the healthy replica's repos (changeable per test)."""
+    from harness.fake_hub import FakeHub
+
+    with FakeHub.from_cache(replica_root / "hub") as hub:
+        yield hub
+
+
+@pytest.fixture
 def replica_copy(replica_root: Path, tmp_path: Path) -> Path:
     """A private copy of the replica that a test may break."""
     target = tmp_path / "replica"
