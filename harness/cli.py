@@ -180,6 +180,14 @@ def _eval_parser(commands) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from harness import distributed
+
+    group = distributed.join()  # under torchrun: each rank evaluates its share, rank 0 reports
+    status = _eval_here(args, report=group is None or group.rank == 0)
+    return distributed.finish(status)
+
+
+def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
     from harness import adhoc
     from harness.hub import ArtifactMissing
     from harness.loading import Settings
@@ -198,6 +206,8 @@ def _eval(args: argparse.Namespace) -> int:
     except ArtifactMissing as exc:
         print(f"harness eval: {exc}", file=sys.stderr)
         return 2
+    if not report:
+        return 0
     print(f"model    {result.model.repo} @ {result.model.revision} [{args.backend}]")
     print(f"dataset  {result.dataset.repo} @ {result.dataset.revision} {args.config or ''}/{args.split}")
     for name, value in result.metrics.items():

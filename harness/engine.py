@@ -6,6 +6,7 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -127,21 +128,35 @@ def run(
     per_token: bool = False,
     on_batch: Callable[[int], object] | None = None,
     as_one_batch: bool = False,
+    shards: Shards | None = None,
 ) -> RunResult:
     """Outputs in the features' order; with ``per_token`` each row is cut back to its own length.
 
     ``on_batch`` is told how many features each finished batch held (for progress displays).
     ``as_one_batch`` runs every feature in one forward pass, padded to the longest: for a caller
-    that chooses the batch itself (a contract that pads short rows on purpose).
+    that chooses the batch itself (a contract that pads short rows on purpose). With ``shards``
+    (ranks of a torch.distributed group) this rank runs only its share of the batches, balanced by
+    the tokens they compute, and every rank gets all outputs back in order.
     """
     counts = features.lengths
     lengths = counts.tolist()
-    collected: list = []
     start = time.perf_counter()
     groups = [list(range(len(lengths)))] if as_one_batch else batches(lengths, max_tokens=max_tokens, max_rows=max_rows)
+    if shards is not None and shards.world > 1:
+        from harness.distributed import assign
+
+        owners = assign([BATCH_OVERHEAD_TOKENS + len(g) * int(counts[g].max()) for g in groups], shards.world)
+        groups = [g for g, owner in zip(groups, owners, strict=True) if owner == shards.rank]
+    done: list[tuple[list[int], tuple[np.ndarray, ...]]] = []
     for group in groups:
         outputs = predictor.logits(_pad(features, group, counts))
-        outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+        done.append((group, outputs if isinstance(outputs, tuple) else (outputs,)))
+        if on_batch is not None:
+            on_batch(len(group))
+    if shards is not None and shards.world > 1:
+        done = [item for part in shards.all_gather(done, what="the engine's outputs") for item in part]
+    collected: list = []
+    for group, outputs in done:
         if not collected:
             collected = [[None] * len(features) if per_token else np.empty((len(features), *o.shape[1:]), o.dtype)
                          for o in outputs]  # fmt: skip
@@ -151,10 +166,17 @@ def run(
                     target[index] = output[row, : lengths[index]]
             else:
                 target[group] = output
-        if on_batch is not None:
-            on_batch(len(group))
     seconds = time.perf_counter() - start
     return RunResult(outputs=tuple(collected), seconds=seconds)
+
+
+class Shards(Protocol):
+    """Ranks that split a run's batches (harness.distributed.Group is one)."""
+
+    rank: int
+    world: int
+
+    def all_gather(self, value: object, *, what: str) -> list[object]: ...
 
 
 def _pad(features: Encoded, group: Sequence[int], counts: np.ndarray) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import distributed
 from harness.latency import Target
 from harness.locations import check_hub_value, default_cache_dir
 from harness.lockfile import LOCK_NAME, Lock, LockError
@@ -136,6 +137,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "harness_use(pipeline_tag): run a target-parametrized test only on models whose card states this use"
     )
     _hypothesis_profiles(config)
+    # torchrun: join the group before anything evaluates
+    group = distributed.join() if distributed.launched() else None
     cards = config.getoption("harness_cards")
     lock_path = Path(config.getoption("harness_lock") or config.rootpath / LOCK_NAME).resolve()
     try:
@@ -161,6 +164,8 @@ def pytest_configure(config: pytest.Config) -> None:
         threads=config.getoption("harness_threads"),
         lock=lock,
         lock_path=lock_path,
+        rank=group.rank if group else 0,
+        ranks=group.world if group else 1,
     )
 
 
@@ -302,10 +307,13 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Strict mode: a run in which no claim was checked fails (a gate that checked nothing did not pass)."""
+    """Strict mode: a run in which no claim was checked fails (a gate that checked nothing did not pass).
+    Under torchrun every rank ends with rank 0's status."""
     harness = session.config.stash.get(SESSION, None)
     if harness is not None and harness.strict and not harness.checked and exitstatus in (0, 5):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if distributed.current() is not None:
+        session.exitstatus = distributed.finish(int(session.exitstatus))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -331,7 +339,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_sep("-", "harness: backends compared on a split")
         for record in session.parities:
             terminalreporter.write_line(("" if record["passed"] else "FAILS: ") + describe(record))
-    about = {"hub": session.hub, "strict": session.strict, "limit": session.limit}
+    if session.rank != 0:
+        return  # under torchrun, rank 0 alone reports and writes the run's files
+    about = {"hub": session.hub, "strict": session.strict, "limit": session.limit, "ranks": session.ranks}
     path = config.getoption("harness_json")
     if path:
         report.write_json(Path(path), rows, about=about, latency=session.latencies, parity=session.parities)

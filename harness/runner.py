@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from harness import feature_cache
+from harness import distributed, feature_cache
 from harness.backends.base import PickleRefused, Predictor, require
 from harness.data import Split
 from harness.feature_cache import FeatureCache
@@ -136,7 +136,7 @@ def evaluate(
             features, key, lambda: classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length),
             to_arrays=engine.Encoded.to_arrays, from_arrays=engine.Encoded.from_arrays,
         )  # fmt: skip
-        result = engine.run(predictor, encoded, on_batch=progress(len(encoded)))
+        result = engine.run(predictor, encoded, on_batch=progress(len(encoded)), shards=distributed.current())
         scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
         predicted = [predictor.id2label[int(i)] for i in result.logits.argmax(axis=1)]
         return Evaluation(
@@ -151,7 +151,9 @@ def evaluate(
         lambda: qa.features(tokenizer, questions, contexts, max_length=max_length, settings=claim.qa),
         to_arrays=qa.Features.to_arrays, from_arrays=qa.Features.from_arrays,
     )  # fmt: skip
-    answers = qa.answer_features(found, predictor, contexts, settings=claim.qa, progress=progress)
+    answers = qa.answer_features(
+        found, predictor, contexts, settings=claim.qa, progress=progress, shards=distributed.current()
+    )
     qa_settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
     note = f"{answers.windows} windows for {len(rows)} questions ({qa_settings})"
     return Evaluation(

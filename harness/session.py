@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
 
+from harness import distributed
 from harness.latency import Target, targets
 from harness.lockfile import Lock
 from harness.registry import Claim, ModelRef, Registry
@@ -52,6 +53,8 @@ class HarnessSession:
     lock: Lock | None = None  # pins for --harness-hub hub (harness.lock)
     lock_path: Path | None = None  # where the lock is, or would be
     checked: int = 0  # tests of claims, targets or pairs that ran to a verdict (strict mode wants one)
+    rank: int = 0  # this process's rank under torchrun (0 alone reports)
+    ranks: int = 1  # how many processes share the evaluations
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
@@ -83,7 +86,7 @@ class HarnessSession:
             verdict = check(case.claim, case.backend, self.settings(size))
         except _cannot_run() as exc:
             reason = str(exc)
-        except _refused() as exc:  # a file that differs from the lock fails the claim, strict or not
+        except _refused() as exc:  # fails the claim, strict or not
             self.verdicts.append(self._unchecked(case, FAIL, str(exc)))
             pytest.fail(str(exc), pytrace=False)
         else:
@@ -180,7 +183,8 @@ class HarnessSession:
         resolved = self._resolved[size]
 
         return Settings(
-            cache=None if self.no_cache else PredictionCache(self.cache_dir / "predictions"),
+            # Sharded (torchrun): every rank must run every evaluation, so none may take a cached shortcut.
+            cache=None if self.no_cache or distributed.current() else PredictionCache(self.cache_dir / "predictions"),
             features=None if self.no_cache else FeatureCache(self.cache_dir / "features"),
             threads=self.threads,
             location=resolved.location,
@@ -204,8 +208,9 @@ def _cannot_run() -> tuple[type[Exception], ...]:
 
 
 def _refused() -> tuple[type[Exception], ...]:
-    """What fails a claim outright: a pickle nothing vouches for, a file that differs from the lock."""
+    """What fails a claim outright: a pickle nothing vouches for, a file that differs from the lock, a
+    rank of a sharded run that died or hangs."""
     from harness.backends.base import PickleRefused
     from harness.lockfile import LockMismatch
 
-    return PickleRefused, LockMismatch
+    return PickleRefused, LockMismatch, distributed.RankLost

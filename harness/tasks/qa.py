@@ -138,10 +138,12 @@ def answer(
 def answer_features(
     found: Features, predictor: Predictor, contexts: Sequence[str], *, settings: QASettings,
     progress: Callable[[int], Callable[[int], object]] | None = None, as_one_batch: bool = False,
+    shards: engine.Shards | None = None,
 ) -> Answers:  # fmt: skip
-    """Run already windowed questions and pick each one's answer."""
+    """Run already windowed questions and pick each one's answer (``shards``: as engine.run)."""
     on_batch = progress(len(found.question_of)) if progress else None
-    result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch, as_one_batch=as_one_batch)
+    result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch, as_one_batch=as_one_batch,
+                        shards=shards)  # fmt: skip
     texts = best_answers(found, *result.outputs[:2], contexts, settings=settings)
     return Answers(texts=texts, windows=len(found.question_of), seconds=result.seconds)
 
