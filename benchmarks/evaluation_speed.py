@@ -15,14 +15,20 @@ that drift in the machine's speed falls on every contender alike:
 It prints examples/s and each one's ratio to the evaluator, how often each contender predicts what
 the pipeline predicts, and the machine's FP32 matmul peak measured in the same run, with the
 fraction of it the harness's torch FP32 forward passes achieve on the classification stand-in.
+
+Last, sharded: ``harness eval`` of the classification stand-in as one process using every core,
+against one process per core with a thread each under torchrun (reported, not asserted).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +49,8 @@ QUESTION_ANSWERING = "dynamic-tinybert-squad-f1"
 # Questions of the SQuAD stand-in timed by default: a third of its 240 (each about two 384-token
 # windows), so that the whole run stays under ten minutes on 2 cores.
 QA_SAMPLE = 80
+# Queries of the sharded comparison: each run is a fresh process that loads the model, so fewer rows.
+SHARDED_SAMPLE = 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{task.name}: {task.examples} examples, {len(task.contenders)} contenders", flush=True)
     predictions, seconds = _interleaved(tasks, rounds=args.rounds)
     figures = _figures(tasks, predictions, seconds, peak=speed_contenders.matmul_peak())
+    limit = min(args.limit or SHARDED_SAMPLE, SHARDED_SAMPLE)
+    figures["sharded"] = _sharded(resolved.location.cache_dir.parent, cache_dir, limit=limit, rounds=args.rounds)
     _print(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
@@ -91,6 +101,33 @@ def _interleaved(tasks, *, rounds: int) -> tuple[dict, dict]:
             seconds[task, name].append(time.perf_counter() - start)
             print(f"  round {round_number + 1}: {task} / {name} {seconds[task, name][-1]:.1f} s", flush=True)
     return predictions, seconds
+
+
+def _sharded(root: Path, cache_dir: Path, *, limit: int, rounds: int) -> dict:
+    """examples/s of `harness eval` (evaluation phase) as 1 process x all cores and as 1 process per core."""
+    claim = load_registry().by_id(CLASSIFICATION)
+    ref = claim.dataset
+    cores = os.cpu_count() or 1
+    evaluation = ["-m", "harness", "eval", "--hub", str(root), "--cache-dir", str(cache_dir), "--model",
+                  claim.model.repo, "--dataset", ref.repo, "--config", ref.config, "--split", ref.split, "--task",
+                  claim.task, "--backend", "torch", "--limit", str(limit)]  # fmt: skip
+    setups = {
+        f"1 process x {cores} threads": [sys.executable, *evaluation, "--threads", str(cores)],
+        f"{cores} processes x 1 thread": [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                                          f"--nproc-per-node={cores}", *evaluation, "--threads", "1"],
+    }  # fmt: skip
+    rates: dict[str, list[float]] = {name: [] for name in setups}
+    with tempfile.TemporaryDirectory() as scratch:
+        for round_number in range(rounds):
+            order = list(setups.items())
+            for name, command in order if round_number % 2 == 0 else order[::-1]:
+                out = Path(scratch) / "figures.json"
+                subprocess.run([*command, "--json", str(out)], check=True, capture_output=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+                rates[name].append(json.loads(out.read_text())["examples_per_second"])
+                print(f"  round {round_number + 1}: sharded / {name} {rates[name][-1]:.1f} examples/s", flush=True)
+    return {"examples": limit, "setups": {name: {"examples_per_second": statistics.median(r), "runs": r}
+                                          for name, r in rates.items()}}  # fmt: skip
 
 
 def _figures(tasks, predictions, seconds, *, peak: float) -> dict:
@@ -134,6 +171,11 @@ def _print(figures: dict) -> None:
                   f"{entry['same_prediction_as_pipeline']:>18.2%}{entry['same_as_harness_torch']:>23.2%}"
                   f"{peak:>9}")  # fmt: skip
     print("of peak: useful FLOP/s (every row at its own length; padding not counted) over the matmul peak")
+    sharded = figures.get("sharded")
+    if sharded:
+        print(f"\nsharded harness eval, torch FP32, {sharded['examples']} queries (evaluation phase):")
+        for name, entry in sharded["setups"].items():
+            print(f"  {name:<26}{entry['examples_per_second']:>10.1f} examples/s")
 
 
 if __name__ == "__main__":

@@ -37,3 +37,6 @@ def test_the_benchmark_script_runs_and_checks_agreement(true_size_replica, pytes
     assert qa["examples"] == 6 and set(qa["contenders"]) == {"evaluate.evaluator", *harness}
     # the harness's backends answer alike: the engine, not the backend, decides the answer
     assert qa["contenders"]["harness onnx fp32"]["same_as_harness_torch"] == 1.0
+    sharded = figures["sharded"]  # one process with every core against one process per core
+    assert sharded["examples"] == 40 and len(sharded["setups"]) == 2
+    assert all(entry["examples_per_second"] > 0 for entry in sharded["setups"].values())
