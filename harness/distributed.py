@@ -1,10 +1,10 @@
 """Data-parallel evaluation under ``torchrun``: which batches are this rank's, and putting the results together.
 
 Launched by ``torchrun`` (``RANK``/``WORLD_SIZE`` in the environment), the harness joins the process
-group itself (gloo on CPU, nccl where CUDA is present); nothing harness-specific is set up. Every rank
-runs the same program; the engine gives each rank a share of the batches balanced by the tokens they
-compute, and all ranks receive every rank's outputs, so each continues with the full, ordered result
-and rank 0 alone writes reports. A rank that dies or hangs makes the others stop within
+group itself (nccl where each rank has a GPU of its own, gloo otherwise); nothing harness-specific is
+set up. Every rank runs the same program; the engine gives each rank a share of the batches balanced
+by the tokens they compute, and all ranks receive every rank's outputs, so each continues with the
+full, ordered result and rank 0 alone writes reports. A rank that dies or hangs makes the others stop within
 ``HARNESS_DISTRIBUTED_TIMEOUT`` seconds (default 600) with a message naming it.
 """
 
@@ -102,8 +102,11 @@ def join() -> Group | None:
     import torch.distributed as dist
 
     timeout = float(os.environ.get(TIMEOUT_VARIABLE, "600"))
-    backend = "nccl" if torch.cuda.is_available() else "gloo"
-    if backend == "nccl":  # object collectives travel through the rank's own GPU
+    # nccl where each of this machine's ranks has a GPU of its own (object collectives travel through
+    # it); gloo otherwise, which is also what CPU-only backends need.
+    local_ranks = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
+    backend = "nccl" if torch.cuda.is_available() and torch.cuda.device_count() >= local_ranks else "gloo"
+    if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
         dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout))
