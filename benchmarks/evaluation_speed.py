@@ -122,8 +122,10 @@ def _sharded(root: Path, cache_dir: Path, *, limit: int, rounds: int) -> dict:
             order = list(setups.items())
             for name, command in order if round_number % 2 == 0 else order[::-1]:
                 out = Path(scratch) / "figures.json"
-                subprocess.run([*command, "--json", str(out)], check=True, capture_output=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+                done = subprocess.run([*command, "--json", str(out)], capture_output=True, text=True,
+                                      env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+                if done.returncode != 0:
+                    raise RuntimeError(f"{' '.join(command)} exited with {done.returncode}:\n{done.stderr[-4000:]}")
                 rates[name].append(json.loads(out.read_text())["examples_per_second"])
                 print(f"  round {round_number + 1}: sharded / {name} {rates[name][-1]:.1f} examples/s", flush=True)
     return {"examples": limit, "setups": {name: {"examples_per_second": statistics.median(r), "runs": r}

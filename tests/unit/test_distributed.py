@@ -4,6 +4,7 @@ dies or stops answering."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -32,7 +33,7 @@ def torchrun(ranks: int, *args: str, cwd: Path, env: dict[str, str] | None = Non
     """``args`` run under torchrun with ``ranks`` processes on this machine, one thread each."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={ranks}", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1", **(env or {})})  # fmt: skip
+                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})  # fmt: skip
 
 
 ENGINE_SCRIPT = """
