@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import __version__
+from harness.lockfile import sha256_of
 
 FORMAT = 1
 
@@ -60,11 +61,7 @@ def file_identity(path: Path) -> str:
         target = path.resolve()
         if target.parent.name == "blobs":
             return f"blob:{target.name}"
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
+    return f"sha256:{sha256_of(path)}"
 
 
 def folder_identity(folder: Path, files: Iterable[Path] | None = None) -> dict[str, str]:

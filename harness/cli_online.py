@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from harness.lockfile import LOCK_NAME
@@ -98,7 +99,7 @@ def _check_lock(lock, found, location) -> int:
     from harness.hub import ArtifactMissing, resolve
     from harness.lockfile import LockMismatch, NotLocked
 
-    pinned_location = _with_lock(location, lock)
+    pinned_location = replace(location, lock=lock, strict=True)  # every artifact must be pinned
     failed = []
     for artifact in found:
         try:
@@ -134,20 +135,10 @@ def _artifacts(args: argparse.Namespace):
 def _location(args: argparse.Namespace, *, use_lock: bool):
     from huggingface_hub import constants
 
-    from harness.hub import HubLocation
-    from harness.locations import default_cache_dir
+    from harness.locations import default_cache_dir, resolve_hub
     from harness.lockfile import Lock
 
     if constants.HF_HUB_OFFLINE and args.command == "fetch":
         raise ValueError("fetching needs the Hub, and HF_HUB_OFFLINE is set; unset it (or set it to 0)")
     lock = Lock.read(args.lock) if use_lock and args.lock.exists() else None
-    return HubLocation(
-        cache_dir=None, offline=bool(constants.HF_HUB_OFFLINE), label=f"Hub cache {constants.HF_HUB_CACHE}",
-        lock=lock, lock_path=args.lock, views=default_cache_dir() / "locked",
-    )  # fmt: skip
-
-
-def _with_lock(location, lock):
-    from dataclasses import replace
-
-    return replace(location, lock=lock, strict=True)
+    return resolve_hub("hub", cache_dir=default_cache_dir(), lock=lock, lock_path=args.lock).location

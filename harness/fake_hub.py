@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from harness.lockfile import git_blob_id
+
 KINDS = {"models": "model", "datasets": "dataset"}
 # What a new Hub repo's .gitattributes stores with Git LFS (the rest are plain git blobs).
 LFS_SUFFIXES = (".safetensors", ".bin", ".onnx", ".parquet", ".h5", ".msgpack", ".pt", ".pth", ".ckpt", ".arrow")
@@ -30,13 +32,9 @@ def _lfs(name: str) -> bool:
     return name.endswith(LFS_SUFFIXES)
 
 
-def _git_blob_id(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
 def _etag(name: str, content: bytes) -> str:
     """The Hub's ETag: the sha256 of an LFS file, the git blob id of any other."""
-    return hashlib.sha256(content).hexdigest() if _lfs(name) else _git_blob_id(content)
+    return hashlib.sha256(content).hexdigest() if _lfs(name) else git_blob_id(content)
 
 
 @dataclass
@@ -243,7 +241,7 @@ def _api(hub: FakeHub, path: str, *, blobs: bool) -> tuple[int, dict[str, str], 
     for name, content in sorted(repo.commits[sha].items()):
         sibling: dict[str, object] = {"rfilename": name}
         if blobs:
-            sibling |= {"size": len(content), "blobId": _git_blob_id(content)}
+            sibling |= {"size": len(content), "blobId": git_blob_id(content)}
             if _lfs(name):
                 digest = hashlib.sha256(content).hexdigest()
                 sibling["lfs"] = {"sha256": digest, "size": len(content), "pointerSize": 134}

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.artifacts import Artifact
 from harness.hub import ArtifactMissing, HubLocation, hub_errors
-from harness.lockfile import LockMismatch, Pinned, sha256_of, verify
+from harness.lockfile import LockMismatch, Pinned, git_blob_id, sha256_of, verify
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +91,7 @@ def _check_with_hub(pinned: Pinned, folder: Path, location: HubLocation, missing
         if sibling.lfs is not None:
             expected, found, kind = sibling.lfs.sha256, digest, "sha256"
         elif sibling.blob_id is not None:
-            expected, found, kind = sibling.blob_id, _git_blob_id(folder / name), "git blob id"
+            expected, found, kind = sibling.blob_id, git_blob_id((folder / name).read_bytes()), "git blob id"
         else:
             continue
         if expected != found:
@@ -100,12 +99,6 @@ def _check_with_hub(pinned: Pinned, folder: Path, location: HubLocation, missing
                 f"{pinned.describe()}: the cached {name} has {kind} {found}, but the Hub records {expected}: the "
                 f"download is corrupted. Delete {(folder / name).resolve()} and run `harness fetch` again."
             )
-
-
-def _git_blob_id(path: Path) -> str:
-    """The id git (and the Hub) gives a file's bytes: sha1 of ``blob <size>\\0`` and the bytes."""
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _missing(artifact: Artifact, revision: str | None, location: HubLocation):

@@ -121,6 +121,11 @@ def differences(old: Lock, new: Lock) -> list[str]:
     return lines
 
 
+def git_blob_id(data: bytes) -> str:
+    """The id git (and the Hub) gives a file's bytes: sha1 of ``blob <size>\\0`` and the bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 _DIGESTS: dict[tuple[str, int, int, int], str] = {}
 
 

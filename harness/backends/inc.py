@@ -9,7 +9,6 @@ result is re-saved in the current format so it is unpickled once.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 
 from harness.backends.base import ModelRequest, PickleRefused
 from harness.backends.torch import TorchPredictor, input_names, use_threads
+from harness.lockfile import sha256_of as sha256
 
 INC_CLASSES = {
     "text-classification": "INCModelForSequenceClassification",
@@ -93,11 +93,3 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_plain(item) for item in value) if type(value) in (list, tuple) else list(value)
     return value
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

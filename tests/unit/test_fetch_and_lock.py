@@ -204,3 +204,13 @@ def test_a_missing_or_gated_repo_is_named(fake_hub, online, repo, change, said):
         fake_hub.repo(repo).gated = True
     with pytest.raises(ArtifactMissing, match=said.replace("(", "\\(")):
         fetch(model(repo), online)
+
+
+def test_git_blob_ids_are_what_git_computes():
+    import subprocess
+
+    from harness.lockfile import git_blob_id
+
+    for data in (b"", b"{}\n", bytes(range(256)) * 7):
+        expected = subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
+        assert git_blob_id(data) == expected.stdout.decode().strip()
