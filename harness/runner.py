@@ -127,7 +127,12 @@ def evaluate(
     inputs = claim.dataset.inputs
     columns = [rows.inputs[name] for name in inputs]
     settings = {"task": claim.task, "max_length": max_length, "qa": asdict(claim.qa) if claim.qa else None}
-    key = feature_cache.features_key(tokenizer, kind=claim.task, settings=settings, columns=columns)
+    # The key hashes every text: only worth computing where there is a cache to look in.
+    key = (
+        None
+        if features is None
+        else feature_cache.features_key(tokenizer, kind=claim.task, settings=settings, columns=columns)
+    )
     if claim.task in CLASSIFICATION_TASKS:
         from harness.tasks import classification
 
