@@ -1,8 +1,9 @@
 """What the on-disk caches share: keys made from what decides an entry, and entries written whole.
 
-A file's identity is its Hub cache blob name when it is a link into ``blobs/`` (huggingface_hub
-names blobs by their sha256 for LFS files, by their git hash otherwise, and checks them on
-download), and the sha256 of its bytes otherwise (a local folder, or a file replaced in place).
+A file's identity is the sha256 of its bytes, never its name: a Hub cache blob edited in place
+keeps its name, so a relabelled ``config.json`` would otherwise reuse the old predictions. Digests
+are remembered per process while a file's inode, size and modification time stay (lockfile.sha256_of).
+Every key also holds the versions of the libraries that change a result.
 """
 
 from __future__ import annotations
@@ -57,10 +58,6 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
 
 
 def file_identity(path: Path) -> str:
-    if path.is_symlink():
-        target = path.resolve()
-        if target.parent.name == "blobs":
-            return f"blob:{target.name}"
     return f"sha256:{sha256_of(path)}"
 
 
@@ -70,8 +67,34 @@ def folder_identity(folder: Path, files: Iterable[Path] | None = None) -> dict[s
     return {p.relative_to(folder).as_posix(): file_identity(p) for p in chosen}
 
 
+# Libraries whose version can change a prediction, a tokenization, an export or a quantization.
+RESULT_LIBRARIES = (
+    "torch", "transformers", "tokenizers", "onnx", "onnxruntime", "optimum", "optimum-onnx", "optimum-intel",
+    "neural-compressor", "numpy",
+)  # fmt: skip
+
+
+def library_versions() -> dict[str, str | None]:
+    """The installed version of each of RESULT_LIBRARIES (None where it is not installed)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str | None], ...]:
+    from importlib import metadata
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return tuple((name, version(name)) for name in RESULT_LIBRARIES)
+
+
 def key_of(parts: dict[str, Any]) -> str:
-    identity = {"format": FORMAT, "harness": __version__, "code": code_identity(), **parts}
+    identity = {"format": FORMAT, "harness": __version__, "code": code_identity(),
+                "libraries": library_versions(), **parts}  # fmt: skip
     return hashlib.sha256(canonical(identity)).hexdigest()
 
 

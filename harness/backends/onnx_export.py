@@ -23,8 +23,11 @@ def ort_class(task: str) -> type:
 
 
 def content_key(folder: Path) -> str:
-    """A digest of the weights and config, so a changed checkpoint never reuses a stale export."""
-    digest = hashlib.sha256()
+    """A digest of the weights and config and of the exporting libraries' versions, so a changed
+    checkpoint or an upgraded exporter never reuses a stale export."""
+    from harness.cache_files import canonical, library_versions
+
+    digest = hashlib.sha256(canonical(library_versions()))
     for name in ("config.json", *TORCH_WEIGHT_FILES):
         path = folder / name
         if path.exists():

@@ -60,16 +60,16 @@ def test_an_entry_for_other_examples_is_refused(tmp_path):
         cache.get(key, examples=4)
 
 
-def test_a_cache_blob_is_known_by_its_name_and_a_plain_file_by_its_bytes(tmp_path):
+def test_a_file_is_known_by_its_bytes_even_behind_a_blob_link(tmp_path):
     (tmp_path / "blobs").mkdir()
     (tmp_path / "blobs" / "0123abcd").write_bytes(b"weights")
     (tmp_path / "model.bin").symlink_to(tmp_path / "blobs" / "0123abcd")
-    assert file_identity(tmp_path / "model.bin") == "blob:0123abcd"
     (tmp_path / "plain.bin").write_bytes(b"weights")
     # sha256(b"weights"), as `printf weights | sha256sum` prints it
-    assert file_identity(tmp_path / "plain.bin") == (
-        "sha256:9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"
-    )
+    weights = "sha256:9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"
+    assert file_identity(tmp_path / "model.bin") == file_identity(tmp_path / "plain.bin") == weights
+    (tmp_path / "blobs" / "0123abcd").write_bytes(b"weight5")  # edited in place: the blob keeps its name
+    assert file_identity(tmp_path / "model.bin") != weights
 
 
 @pytest.fixture
@@ -115,3 +115,32 @@ def test_a_corrupted_entry_is_recomputed_and_replaced(settings, tmp_path):
     assert redone.measured == first.measured  # not the forged 1.0
     assert any("prediction cache entry refused and recomputed" in note for note in redone.notes)
     assert any(FROM_CACHE in note for note in check(claim, "torch", settings()).notes)  # the entry is sound again
+
+
+def test_a_config_edited_in_place_in_its_blob_is_evaluated_again(settings, replica_copy):
+    """A relabelled config.json whose blob keeps its name must not reuse the old predictions."""
+    claim = load_registry().by_id(CLAIM)
+    assert check(claim, "torch", settings()).passed
+    storage = replica_copy / "hub" / ("models--" + MNLI.replace("/", "--"))
+    (config,) = (storage / "snapshots").glob("*/config.json")
+    blob = config.resolve()
+    document = json.loads(blob.read_text())
+    names = [document["id2label"][str(i)] for i in range(len(document["id2label"]))][::-1]
+    document["id2label"] = {str(i): name for i, name in enumerate(names)}
+    document["label2id"] = {name: i for i, name in enumerate(names)}
+    blob.write_text(json.dumps(document))  # in place: same blob name, other bytes
+    again = check(claim, "torch", settings())
+    assert not any(FROM_CACHE in note for note in again.notes)
+    assert again.failed  # the swapped label order is seen, not served from the cache
+
+
+def test_another_library_version_is_evaluated_again(settings, monkeypatch):
+    from harness import cache_files
+
+    claim = load_registry().by_id(CLAIM)
+    check(claim, "torch", settings())
+    upgraded = {**cache_files.library_versions(), "transformers": "99.0.0"}
+    monkeypatch.setattr(cache_files, "library_versions", lambda: upgraded)
+    again = check(claim, "torch", settings())
+    assert not any(FROM_CACHE in note for note in again.notes)
+    assert any(FROM_CACHE in note for note in check(claim, "torch", settings()).notes)  # then reused
