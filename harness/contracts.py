@@ -23,17 +23,78 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def probability_problems(logits: np.ndarray) -> list[str]:
-    """What is wrong with the class probabilities of each row (empty: nothing)."""
+def logit_problems(logits: np.ndarray, *, rows: int, classes: int) -> list[str]:
+    """What is wrong with a backend's raw classification logits (empty: nothing): one row per input,
+    one float column per label the model's config names, every value finite."""
+    if logits.shape != (rows, classes):
+        return [f"logits have shape {logits.shape}, not ({rows}, {classes}): one row per input, one column per "
+                "label the model's config names"]  # fmt: skip
+    if not np.issubdtype(logits.dtype, np.floating):
+        return [f"logits are {logits.dtype}, not floating point"]
+    return [f"row {row}: logits are not finite: {values.tolist()}" for row, values in enumerate(logits)
+            if not np.all(np.isfinite(values))]  # fmt: skip
+
+
+def answer_problems(tokenizer, found, answers, outputs, contexts, *, settings) -> list[str]:
+    """What is wrong with extractive answers, checked against what the backend returned (empty: nothing).
+
+    Per window the start and end logits are finite, one per token; per question, an answer exists
+    when a window has context tokens, its span lies inside one of that question's windows' context,
+    runs forwards and within ``max_answer_length`` tokens, and every token the logits chose is the
+    text the answer's characters hold, as the tokenizer's own normalizer reads them (so an offset
+    taken from the wrong window or shifted by a token shows).
+    """
+    starts, ends = outputs[0], outputs[1]
     problems = []
-    for row, p in enumerate(softmax(logits)):
-        if not np.all(np.isfinite(p)):
-            problems.append(f"row {row}: probabilities are not finite: {p.tolist()}")
-        elif p.min() < 0 or p.max() > 1:
-            problems.append(f"row {row}: probabilities outside [0, 1]: {p.tolist()}")
-        elif abs(p.sum() - 1) > 1e-5:
-            problems.append(f"row {row}: probabilities sum to {p.sum():.8f}, not 1 within 1e-5")
+    for feature, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        tokens = int(found.encoded.lengths[feature])
+        if start.shape != (tokens,) or end.shape != (tokens,):
+            problems.append(f"window {feature}: start/end logits {start.shape}/{end.shape} for {tokens} tokens")
+        elif not (np.all(np.isfinite(start)) and np.all(np.isfinite(end))):
+            problems.append(f"window {feature}: start or end logits are not finite")
+    for question, chosen in enumerate(answers.spans):
+        has_context = any((found.spans(f)[:, 0] >= 0).any() for f in np.flatnonzero(found.question_of == question))
+        if chosen is None:
+            if has_context:
+                problems.append(f"question {question}: no answer, though its windows hold context tokens")
+            continue
+        problems += _span_problems(tokenizer, found, question, chosen, answers.texts[question],
+                                   contexts[question], settings)  # fmt: skip
     return problems
+
+
+def subject_answer_problems(subject, questions, contexts) -> list[str]:
+    """answer_problems of a loaded QA subject's answers to ``questions`` about ``contexts``."""
+    found, answers = subject.answered(questions, contexts)
+    return answer_problems(subject.tokenizer, found, answers, answers.outputs, contexts, settings=subject.claim.qa)
+
+
+def _span_problems(tokenizer, found, question: int, chosen, text: str, context: str, settings) -> list[str]:
+    feature, first, last = chosen
+    if int(found.question_of[feature]) != question:
+        return [f"question {question}: its answer comes from window {feature}, a window of another question"]
+    spans = found.spans(feature)
+    if last < first or last - first + 1 > settings.max_answer_length:
+        return [f"question {question}: tokens {first}..{last} are not a span of 1 to {settings.max_answer_length}"]
+    if (spans[first:last + 1, 0] < 0).any():
+        return [f"question {question}: tokens {first}..{last} reach outside the context"]
+    if not text:
+        return [f"question {question}: tokens {first}..{last} were chosen but the answer is empty"]
+    ids = found.encoded.row(feature)
+    normalize = tokenizer.backend_tokenizer.normalizer
+    problems = []
+    for token in range(first, last + 1):
+        if ids[token] == tokenizer.unk_token_id:
+            continue  # an unknown token stands for any text
+        piece = tokenizer.convert_ids_to_tokens(int(ids[token])).removeprefix("##")
+        a, b = (int(x) for x in spans[token])
+        held = normalize.normalize_str(context[a:b]) if normalize else context[a:b]
+        if held != piece:
+            problems.append(
+                f"question {question}: token {token} of window {feature} is {piece!r}, but the answer's "
+                f"characters {a}..{b} hold {context[a:b]!r}"
+            )
+    return problems[:3]
 
 
 def precision(backend: str, onnx_file: Path | None = None) -> str:

@@ -82,6 +82,13 @@ class Subject:
         )  # fmt: skip
         return found.texts
 
+    def answered(self, questions: Sequence[str], contexts: Sequence[str]) -> tuple[Any, Any]:
+        """Extractive QA's windows, and the answers with the tokens and raw logits they were chosen from."""
+        from harness.tasks import qa
+
+        found = qa.features(self.tokenizer, questions, contexts, max_length=self.max_length, settings=self.claim.qa)
+        return found, qa.answer_features(found, self.predictor, contexts, settings=self.claim.qa)
+
     def respond(self, *columns: Sequence[str]) -> object:
         """What a user of the model gets: predicted labels, or answer texts."""
         if self.classifies:

@@ -92,16 +92,15 @@ def features(
     )
 
 
-def best_answers(
-    found: Features,
-    start_logits: Sequence[np.ndarray],
-    end_logits: Sequence[np.ndarray],
-    contexts: Sequence[str],
-    *,
+Chosen = tuple[int, int, int]  # (window, first token, last token) of a question's answer
+
+
+def best_spans(
+    found: Features, start_logits: Sequence[np.ndarray], end_logits: Sequence[np.ndarray], *, questions: int,
     settings: QASettings,
-) -> list[str]:
-    """Per question, the text of the best-scoring valid span over all its windows ('' if none)."""
-    best: list[tuple[float, str]] = [(-np.inf, "")] * len(contexts)
+) -> list[Chosen | None]:  # fmt: skip
+    """Per question, the best-scoring valid span over all its windows (None if there is none)."""
+    best: list[tuple[float, Chosen | None]] = [(-np.inf, None)] * questions
     for feature, question in enumerate(found.question_of.tolist()):
         starts, ends = start_logits[feature], end_logits[feature]
         spans = found.spans(feature).tolist()
@@ -111,8 +110,30 @@ def best_answers(
                     continue
                 score = float(starts[s] + ends[e])
                 if score > best[question][0]:
-                    best[question] = (score, contexts[question][spans[s][0] : spans[e][1]])
-    return [text for _, text in best]
+                    best[question] = (score, (feature, int(s), int(e)))
+    return [chosen for _, chosen in best]
+
+
+def span_text(found: Features, chosen: Chosen | None, context: str) -> str:
+    """The answer's text, cut from the original context through the chosen tokens' offsets."""
+    if chosen is None:
+        return ""
+    feature, first, last = chosen
+    spans = found.spans(feature)
+    return context[int(spans[first][0]) : int(spans[last][1])]
+
+
+def best_answers(
+    found: Features,
+    start_logits: Sequence[np.ndarray],
+    end_logits: Sequence[np.ndarray],
+    contexts: Sequence[str],
+    *,
+    settings: QASettings,
+) -> list[str]:
+    """Per question, the text of the best-scoring valid span over all its windows ('' if none)."""
+    chosen = best_spans(found, start_logits, end_logits, questions=len(contexts), settings=settings)
+    return [span_text(found, span, context) for span, context in zip(chosen, contexts, strict=True)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +141,8 @@ class Answers:
     texts: list[str]  # one per question
     windows: int
     seconds: float
+    spans: list[Chosen | None] | None = None  # per question, the tokens the texts were cut at
+    outputs: tuple | None = None  # the backend's per-window start and end logits the spans were chosen from
 
 
 def answer(
@@ -144,8 +167,10 @@ def answer_features(
     on_batch = progress(len(found.question_of)) if progress else None
     result = engine.run(predictor, found.encoded, per_token=True, on_batch=on_batch, as_one_batch=as_one_batch,
                         shards=shards)  # fmt: skip
-    texts = best_answers(found, *result.outputs[:2], contexts, settings=settings)
-    return Answers(texts=texts, windows=len(found.question_of), seconds=result.seconds)
+    chosen = best_spans(found, *result.outputs[:2], questions=len(contexts), settings=settings)
+    texts = [span_text(found, span, context) for span, context in zip(chosen, contexts, strict=True)]
+    return Answers(texts=texts, windows=len(found.question_of), seconds=result.seconds, spans=chosen,
+                   outputs=result.outputs)  # fmt: skip
 
 
 def scores(metric: str, predictions: Sequence[str], answers: Sequence[dict]) -> np.ndarray:

@@ -20,6 +20,7 @@ NONDETERMINISTIC = "return original(self, batch) + np.random.default_rng().norma
 HANGS_ON_LONG_INPUT = (
     "if batch['input_ids'].shape[1] > 100:\n            time.sleep(3600)\n        return original(self, batch)"
 )
+EXTRA_COLUMN = "logits = original(self, batch)\n        return np.concatenate([logits, logits[:, :1]], axis=1)"
 CRASHES_ON_UNKNOWN_TOKENS = (
     "if (batch['input_ids'] == 1).any():\n"
     "            raise IndexError('index out of range in self')\n"
@@ -84,7 +85,8 @@ def test_unnamed_labels_break_the_label_names_and_zero_shot_contracts(run_contra
 def test_the_pruned_stand_in_holds_the_sparsity_claim(run_contracts):
     result = run_contracts(model=SPARSE)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["bert-large-sparse-90-sparsity*torch*pass*0.9000*0.9*"])
+    # The stand-in was pruned to the card's figure: the status says the pass is the stand-in's.
+    result.stdout.fnmatch_lines(["bert-large-sparse-90-sparsity*torch*pass (stand-in)*0.9000*0.9*"])
 
 
 def test_a_half_sparse_stand_in_fails_the_sparsity_claim(run_contracts, replica_copy):
@@ -92,7 +94,7 @@ def test_a_half_sparse_stand_in_fails_the_sparsity_claim(run_contracts, replica_
     result = run_contracts(model=SPARSE)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*claim bert-large-sparse-90-sparsity [[]torch[]] DOES NOT HOLD",
+        "*claim bert-large-sparse-90-sparsity [[]torch[]] DOES NOT HOLD*",
         "*tolerance  -0.005 (at-least)",
         "*note       zeros in each of 12 encoder nn.Linear weights*least sparse: *",
     ])  # fmt: skip
@@ -102,7 +104,7 @@ def test_nan_logits_break_the_well_formed_outputs_contract(run_contracts, replic
     apply_defect(replica_copy, repo=SST2_FP32, defect="nan-head")
     result = run_contracts("-k", "test_outputs_are_well_formed")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*probabilities are not finite*"])
+    result.stdout.fnmatch_lines(["*logits are not finite*"])
 
 
 def test_a_cased_tokenizer_breaks_the_upper_case_contract(run_contracts, replica_copy):
@@ -128,6 +130,12 @@ def test_a_cased_tokenizer_breaks_the_upper_case_contract(run_contracts, replica
             id="determinism",
         ),
         pytest.param(
+            EXTRA_COLUMN,
+            "test_outputs_are_well_formed",
+            "*logits have shape (1, 3), not (1, 2): one row per input, one column per label*",
+            id="logits-shape",
+        ),
+        pytest.param(
             CRASHES_ON_UNKNOWN_TOKENS, "test_odd_input_gets_an_answer", "*IndexError: index out of range*", id="crash"
         ),
         pytest.param(
@@ -144,6 +152,28 @@ def test_a_misbehaving_backend_breaks_its_contract(run_contracts, patch_torch_ba
     result = run_contracts("-k", selected, "--harness-deadline=2")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([message])
+
+
+# Offsets taken one token off: each answer is cut from the characters of the token after the chosen one.
+SHIFTED_OFFSETS = """
+import numpy as np
+import pytest
+
+from harness.tasks import qa
+
+
+@pytest.fixture(autouse=True)
+def shifted_offsets(monkeypatch):
+    original = qa.Features.spans
+    monkeypatch.setattr(qa.Features, "spans", lambda self, feature: np.roll(original(self, feature), -1, axis=0))
+"""
+
+
+def test_answers_cut_from_the_wrong_offsets_break_the_answer_contract(run_contracts, pytester):
+    pytester.makeconftest(SHIFTED_OFFSETS)
+    result = run_contracts("-k", "test_outputs_are_well_formed", model="Intel/dynamic_tinybert")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*question 0: token * of window 0 is *, but the answer's characters * hold *"])
 
 
 def test_a_config_with_the_wrong_head_count_breaks_the_architecture_contract(

@@ -1,4 +1,4 @@
-"""The contract helpers: probabilities from logits, and telling an artifact's arithmetic apart."""
+"""The contract helpers: what a backend's logits must look like, and telling an artifact's arithmetic apart."""
 
 from __future__ import annotations
 
@@ -11,17 +11,29 @@ from harness.replica import snapshot_folder
 INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 
 
-def test_probabilities_of_ordinary_logits_are_well_formed():
+def test_ordinary_logits_are_well_formed():
     logits = np.array([[1000.0, -1000.0], [0.1, 0.2], [-3.0, 2.5]], dtype=np.float32)
-    assert contracts.probability_problems(logits) == []
-    assert contracts.softmax(logits).sum(axis=1) == pytest.approx([1, 1, 1], abs=1e-12)
+    assert contracts.logit_problems(logits, rows=3, classes=2) == []
 
 
 @pytest.mark.parametrize(("bad", "message"), [(np.nan, "not finite"), (np.inf, "not finite")])
 def test_broken_logits_are_reported_by_row(bad, message):
     logits = np.array([[0.1, 0.2], [bad, 0.0]])
-    (problem,) = contracts.probability_problems(logits)
+    (problem,) = contracts.logit_problems(logits, rows=2, classes=2)
     assert problem.startswith("row 1:") and message in problem
+
+
+@pytest.mark.parametrize(
+    ("logits", "message"),
+    [
+        (np.zeros((2, 3)), "shape (2, 3), not (2, 2)"),  # a column the config does not name
+        (np.zeros((1, 2)), "shape (1, 2), not (2, 2)"),  # an input without its row
+        (np.zeros((2, 2), dtype=np.int64), "not floating point"),
+    ],
+)
+def test_logits_of_the_wrong_shape_or_kind_are_named(logits, message):
+    (problem,) = contracts.logit_problems(logits, rows=2, classes=2)
+    assert message in problem
 
 
 def test_the_replicas_onnx_int8_file_is_recognised_as_dynamically_quantized(replica_root):
