@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+# The suite never reads or writes the user's harness cache or Hugging Face cache: it keeps its own
+# beside the checkout (built once, reused by later runs of the suite), or where HARNESS_TEST_CACHE says.
+# Set here, at import, so the plugin's options and every subprocess a test starts see it.
+_TEST_CACHE = Path(os.environ.get("HARNESS_TEST_CACHE") or Path(__file__).parent / ".harness-test-cache").resolve()
+os.environ["HARNESS_CACHE"] = str(_TEST_CACHE / "harness")
+os.environ["HF_HOME"] = str(_TEST_CACHE / "huggingface")
 
 # pytester drops the modules a test imported when it ends; importing onnx again in the same process
 # then registers its protobuf descriptors twice, which aborts the interpreter. Tests that break a

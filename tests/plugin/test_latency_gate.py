@@ -57,3 +57,11 @@ def test_the_saved_run_carries_what_a_reader_needs(run_benchmarks, tmp_path):
     assert info["kind"] == "single query" and info["examples"] == 1 and info["max_seq_length"] == 128
     assert isinstance(info["threads"], int) and info["query_tokens"] > 2
     assert info["examples_per_second"] == pytest.approx(1 / bench["stats"]["median"], rel=0.01)
+
+
+def test_a_strict_run_of_benchmarks_alone_checks_no_claim(run_benchmarks):
+    # A benchmark times a model and asserts nothing: it does not count as a checked claim.
+    result = run_benchmarks("--harness-strict", "--benchmark-disable")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*harness: strict mode: no claim was checked in this run*"])

@@ -68,6 +68,11 @@ def test_a_few_long_rows_do_not_pad_many_short_ones():
     assert len(groups) == 4 and cost(lengths, groups, 64) == 4 * 64 + sum(lengths)  # no padding at all
 
 
+# Not 0: a padding token that is 0 adds nothing to a sum whatever the attention mask says, so a wrong
+# or all-ones mask would go unseen.
+PAD = 99
+
+
 class SumPredictor:
     """Logits that depend on the unpadded tokens only, so any reordering or padding leak shows."""
 
@@ -83,8 +88,20 @@ class SumPredictor:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(1, 50), min_size=1, max_size=40), min_size=1, max_size=60))
 def test_run_returns_rows_in_input_order(sequences):
-    result = run(SumPredictor(), Encoded.from_lists(sequences, pad_id=0), max_tokens=256)
+    result = run(SumPredictor(), Encoded.from_lists(sequences, pad_id=PAD), max_tokens=256)
     assert result.logits[:, 0].tolist() == [float(sum(s)) for s in sequences]
+
+
+class MaskIgnoringPredictor(SumPredictor):
+    def logits(self, batch):
+        total = batch["input_ids"].sum(axis=1).astype(np.float64)
+        return np.stack([total, -total], axis=1)
+
+
+def test_the_sum_oracle_sees_a_mask_that_lets_padding_through():
+    sequences = [[1, 2, 3], [4]]  # one batch: the short row is padded with PAD
+    result = run(MaskIgnoringPredictor(), Encoded.from_lists(sequences, pad_id=PAD), as_one_batch=True)
+    assert result.logits[:, 0].tolist() == [6.0, 4.0 + 2 * PAD]  # what the order test would reject
 
 
 class TypeSumPredictor:
@@ -93,7 +110,8 @@ class TypeSumPredictor:
     description = "type sum"
 
     def logits(self, batch):
-        return (batch["token_type_ids"] * 7 + batch["input_ids"]).sum(axis=1, keepdims=True).astype(np.float64)
+        masked = (batch["token_type_ids"] * 7 + batch["input_ids"]) * batch["attention_mask"]
+        return masked.sum(axis=1, keepdims=True).astype(np.float64)
 
 
 @settings(max_examples=40, deadline=None)
@@ -102,7 +120,7 @@ class TypeSumPredictor:
 def test_token_types_travel_with_their_tokens(rows):
     ids = [[token for token, _ in row] for row in rows]
     types = [[kind for _, kind in row] for row in rows]
-    result = run(TypeSumPredictor(), Encoded.from_lists(ids, types, pad_id=0), max_tokens=256)
+    result = run(TypeSumPredictor(), Encoded.from_lists(ids, types, pad_id=PAD), max_tokens=256)
     assert result.logits[:, 0].tolist() == [float(sum(t + 7 * k for t, k in row)) for row in rows]
 
 
@@ -121,7 +139,7 @@ class TokenPredictor:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(1, 50), min_size=1, max_size=40), min_size=1, max_size=60))
 def test_per_token_outputs_come_back_unpadded_in_order(sequences):
-    features = Encoded.from_lists(sequences, pad_id=0)
+    features = Encoded.from_lists(sequences, pad_id=PAD)
     starts, ends = run(TokenPredictor(), features, max_tokens=256, per_token=True).outputs
     assert [row.tolist() for row in starts] == [[float(t) for t in s] for s in sequences]
     assert [row.tolist() for row in ends] == [[-float(t) for t in s] for s in sequences]
