@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import cli_online
+from harness import cli_online, trust
 from harness.locations import REPLICA_SIZES, default_cache_dir, ensure_replica
 from harness.registry import CardError, load_registry
 
@@ -195,7 +195,8 @@ def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
 
     cache_dir = (args.cache_dir or default_cache_dir()).resolve()
     resolved = resolve_hub(args.hub, cache_dir=cache_dir)
-    settings = Settings(location=resolved.location, work_dir=cache_dir / "work", threads=args.threads)
+    settings = Settings(location=resolved.location, work_dir=cache_dir / "work", threads=args.threads,
+                        built=trust.built(cache_dir))  # fmt: skip
     request = adhoc.Request(
         model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
         backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,

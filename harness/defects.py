@@ -20,6 +20,7 @@ DEFECTS = {
     "half-sparse": "give half of the pruned (zero) encoder weights random values again, in model.safetensors",
     "unnamed-labels": "replace the label names in config.json by LABEL_0 ... LABEL_n, keeping their order",
     "wrong-heads": "halve the attention head count config.json states (the weights are left as they are)",
+    "perturb-head": "shift one class's bias in model.safetensors so that 3% of the claim split's predictions change",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
 
@@ -41,6 +42,8 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
         return _cased_tokenizer(snapshot)
     if defect == "nan-head":
         return [_nan_bias(p) for p in snapshot.glob("*.safetensors")]
+    if defect == "perturb-head":
+        return [_perturb_head(root, repo, snapshot, share=0.03)]
     if defect == "half-sparse":
         return [_regrow(p, np.random.default_rng(seed)) for p in snapshot.glob("*.safetensors")]
     rng = np.random.default_rng(seed)
@@ -102,6 +105,43 @@ def _nan_bias(path: Path) -> Path:
     (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
     tensors[name] = np.full_like(tensors[name], np.nan)
     return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+
+def _perturb_head(root: Path, repo: str, snapshot: Path, *, share: float) -> Path:
+    """Raise class 0's bias just enough that ``share`` of the split's rows change their prediction to it:
+    small enough that a mean within the tolerance could hide it, large enough for every example to count."""
+    from safetensors.numpy import load_file, save
+
+    from harness.data import read_split
+
+    claim = next(c for c in load_registry().claims if c.model.repo == repo and c.dataset and c.metric == "accuracy")
+    ref = claim.dataset
+    split = read_split(sorted(snapshot_folder(root, ref.repo, repo_type="dataset").glob(ref.files)),
+                       inputs=ref.inputs, label=ref.label)  # fmt: skip
+    logits = _logits(snapshot, [split.inputs[name] for name in ref.inputs], claim.max_seq_length or 128)
+    margins = np.sort((logits.max(axis=1) - logits[:, 0])[logits.argmax(axis=1) != 0])
+    flips = round(share * len(logits))
+    shift = (margins[flips - 1] + margins[flips]) / 2  # between the last row that flips and the first that does not
+    (path,) = snapshot.glob("model.safetensors")
+    tensors = load_file(str(path))
+    (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
+    tensors[name][0] += shift
+    return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+
+def _logits(snapshot: Path, columns: list[list[str]], max_length: int) -> np.ndarray:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    model = AutoModelForSequenceClassification.from_pretrained(snapshot).eval()
+    tokenizer = AutoTokenizer.from_pretrained(snapshot)
+    found = []
+    with torch.inference_mode():
+        for start in range(0, len(columns[0]), 64):
+            batch = [column[start : start + 64] for column in columns]
+            encoded = tokenizer(*batch, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+            found.append(model(**encoded).logits.float().numpy())
+    return np.concatenate(found)
 
 
 def _regrow(path: Path, rng: np.random.Generator) -> Path:

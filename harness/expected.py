@@ -13,11 +13,15 @@ MANIFEST = "harness-replica.json"
 
 @dataclass(frozen=True)
 class ReplicaExpectations:
-    """Per claim and backend, the reference per-example scores whose mean is the expected value."""
+    """Per claim and backend, the reference's prediction and score of every example (the mean of the
+    scores is the expected value), or why the stand-in cannot check the claim.
+
+    Nothing here is trusted beyond its numbers: a folder's manifest never vouches for its pickles
+    (trust.py records what this harness built, outside any hub folder).
+    """
 
     root: Path
     entries: dict[str, dict[str, dict[str, Any]]]
-    built_sha256: frozenset[str] = frozenset()  # every file the replica wrote: trusted as pinned
     size: str = "tiny"  # "true": the cards' dimensions with random weights (sizes and speed only)
 
     @classmethod
@@ -27,27 +31,40 @@ class ReplicaExpectations:
             return None
         document = json.loads(path.read_text(encoding="utf-8"))
         about = document.get("about", {})
-        digests = about.get("sha256", {})
-        return cls(
-            root=root,
-            entries=document["expected"],
-            built_sha256=frozenset(d for files in digests.values() for d in files.values()),
-            size=about.get("size", "tiny"),
-        )
+        return cls(root=root, entries=document["expected"], size=about.get("size", "tiny"))
+
+    def _entry(self, claim_id: str, backend: str) -> dict[str, Any] | None:
+        return self.entries.get(claim_id, {}).get(backend)
 
     def scores(self, claim_id: str, backend: str) -> list[float] | None:
-        entry = self.entries.get(claim_id, {}).get(backend)
-        return None if entry is None else entry["scores"]
+        entry = self._entry(claim_id, backend)
+        return None if entry is None or "scores" not in entry else entry["scores"]
+
+    def predictions(self, claim_id: str, backend: str) -> list[str] | None:
+        """The reference's prediction of every example: a label name, or an answer text."""
+        entry = self._entry(claim_id, backend)
+        return None if entry is None else entry.get("predictions")
 
     def fixed(self, claim_id: str, backend: str) -> float | None:
         """An expected value that does not depend on examples (a size)."""
-        entry = self.entries.get(claim_id, {}).get(backend)
-        return None if entry is None else entry["value"]
+        entry = self._entry(claim_id, backend)
+        return None if entry is None else entry.get("value")
 
     def reference(self, claim_id: str, backend: str) -> str | None:
         """Where the expected value came from, in words."""
-        entry = self.entries.get(claim_id, {}).get(backend)
+        entry = self._entry(claim_id, backend)
         return None if entry is None else entry.get("reference")
+
+    def held_to_card(self, claim_id: str, backend: str) -> bool:
+        """Whether the stand-in reproduces the card's own figure (a size that follows from the
+        architecture, or from the card's recipe reproduced), so the card's figure is the target."""
+        entry = self._entry(claim_id, backend)
+        return bool(entry and entry.get("card"))
+
+    def not_checkable(self, claim_id: str, backend: str) -> str | None:
+        """Why the stand-in cannot check this claim at all, if it cannot."""
+        entry = self._entry(claim_id, backend)
+        return None if entry is None else entry.get("not_checkable")
 
     def value(self, claim_id: str, backend: str, indices: Sequence[int]) -> float | None:
         scores = self.scores(claim_id, backend)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.backends.base import ModelRequest, Predictor, load_predictor
+from harness.backends.base import ModelRequest, Predictor, load_predictor, vet
 from harness.data import Split, random_sample, read_split, stratified_sample
 from harness.expected import ReplicaExpectations
 from harness.feature_cache import FeatureCache
@@ -20,6 +20,10 @@ CLASSIFICATION_TASKS = ("text-classification", "text-pair-classification")
 
 class NotSupported(RuntimeError):
     """The claim needs something this version of the harness does not do yet."""
+
+
+class NotApplicable(RuntimeError):
+    """The check does not apply to this target at all (not a gap of this machine): skipped, strict or not."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,12 +39,12 @@ class Settings:
     cache: PredictionCache | None = None  # per-example results of earlier runs; None computes everything
     features: FeatureCache | None = None  # tokenized splits of earlier runs; None tokenizes every time
     threads: int | None = None  # intra-op threads of every backend; None: the runtimes' own defaults
+    built: frozenset[str] = frozenset()  # digests of files this harness built (trust.built), never a folder's say
 
     @property
     def trusted_sha256(self) -> frozenset[str]:
-        """Files whose full unpickling is allowed: those the replica built, those the lock pins."""
-        built = self.expectations.built_sha256 if self.expectations else frozenset()
-        return built | (self.location.lock.trusted_sha256 if self.location.lock else frozenset())
+        """Files whose full unpickling is allowed: those this harness built, those the lock pins."""
+        return self.built | (self.location.lock.trusted_sha256 if self.location.lock else frozenset())
 
 
 def model_files(claim: Claim) -> tuple[list[str], list[list[str]]]:
@@ -81,6 +85,19 @@ def open_split(claim: Claim, settings: Settings) -> tuple[Snapshot, Split]:
     return data, read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
 
 
+def model_request(claim: Claim, model: Snapshot, settings: Settings) -> ModelRequest:
+    return ModelRequest(
+        folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir,
+        trusted_sha256=settings.trusted_sha256, allow_pickle=settings.allow_pickle, threads=settings.threads,
+    )  # fmt: skip
+
+
+def vet_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> None:
+    """Raise PickleRefused for a checkpoint the backend may not load, before a cached result of an
+    earlier run (perhaps one with --harness-allow-pickle) could stand in for loading it."""
+    vet(backend, model_request(claim, model, settings))
+
+
 def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> tuple[Predictor, Any, int]:
     """The predictor, its tokenizer and the sequence length the claim was measured at.
 
@@ -88,15 +105,6 @@ def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) 
     """
     from transformers import AutoTokenizer
 
-    request = ModelRequest(
-        folder=model.path,
-        task=claim.task,
-        file=claim.file,
-        work_dir=settings.work_dir,
-        trusted_sha256=settings.trusted_sha256,
-        allow_pickle=settings.allow_pickle,
-        threads=settings.threads,
-    )
-    predictor = load_predictor(backend, request)
+    predictor = load_predictor(backend, model_request(claim, model, settings))
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import __version__
+from harness import __version__, trust
 from harness.expected import MANIFEST, ReplicaExpectations
 from harness.hub import HubLocation
 from harness.lockfile import Lock
@@ -115,5 +116,8 @@ def ensure_replica(cache_dir: Path, *, size: str = "tiny") -> Path:
             replica.build(staging, load_registry(), progress=progress)
         else:
             replica_true_size.build(staging, load_registry(), tiny_root=tiny_root, progress=progress)
+        # Read back from the manifest this process has just written, before the folder is published.
+        written = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))["about"]["sha256"]
+        trust.record_built(cache_dir, (digest for files in written.values() for digest in files.values()))
         staging.rename(root)
     return root

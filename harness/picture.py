@@ -31,6 +31,8 @@ def points(entries: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], str
                 continue
             found.append({
                 "label": label,
+                # The status says what the point was judged against: the card, or a stand-in's reference.
+                "verdict": f"{row['status']}, card {row['claimed']:.4g}",
                 "ms": ms,
                 "quality": row["measured"] * QUALITY_SCALE[row["metric"]],
                 "size": entry["size_mib"],
@@ -60,7 +62,7 @@ def plot(entries: Sequence[dict[str, Any]], path: Path, *, title: str) -> Path:
         size_text = "size not measured" if hollow else f"{point['size']:.3g} MiB"
         axes.scatter(point["ms"], point["quality"], s=area, alpha=0.5, edgecolors=colour, linewidths=1.5,
                      facecolors="none" if hollow else colour,
-                     label=f"{number}. {point['label']} {size_text}")  # fmt: skip
+                     label=f"{number}. {point['label']} {point['verdict']}; {size_text}")  # fmt: skip
         axes.annotate(str(number), (point["ms"], point["quality"]), xytext=(4, 4), textcoords="offset points",
                       fontsize=8, color=colour, fontweight="bold")  # fmt: skip
     axes.set_xscale("log")

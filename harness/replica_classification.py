@@ -130,10 +130,12 @@ def split(
         for backend in claim.backends:
             if (claim.model.repo, _reference_source(claim, backend)) not in reference_folders:
                 continue  # not buildable in this environment
-            scores = _score(claim.metric, reference(claim, backend), labels, names)
+            found = reference(claim, backend)
+            scores = _score(claim.metric, found, labels, names)
             expected.setdefault(claim.id, {})[backend] = {
                 "value": sum(scores) / len(scores),
                 "scores": scores,
+                "predictions": found["labels"],  # what a replica run must predict, example by example
                 "reference": f"transformers.pipeline('text-classification'), {backend} {claim.file or ''}".strip(),
             }
     return path, _table(ref, rows, labels, names), expected

@@ -176,11 +176,13 @@ def splits_and_references(
             if claim.model.repo not in references:
                 progress(f"reference pipeline: {claim.model.repo} on {ref.config}/{ref.split}")
                 references[claim.model.repo] = reference_scores(folders[claim.model.repo], examples, claim)
-            scores = references[claim.model.repo][claim.metric]
+            found = references[claim.model.repo]
+            scores = found[claim.metric]
             for backend in (b for b in claim.backends if b in ("torch", "onnx")):
                 expected.setdefault(claim.id, {})[backend] = {
                     "value": sum(scores) / len(scores),
                     "scores": scores,
+                    "predictions": found["answers"],  # what a replica run must answer, question by question
                     "reference": "transformers.pipeline('question-answering') scored with squad_metrics",
                 }
     return datasets, expected

@@ -90,7 +90,7 @@ def build(
         root=out,
         models=tuple(sorted(folders)),
         datasets=tuple(sorted(p.name for p in hub.glob("datasets--*"))),
-        expected={cid: {b: v["value"] for b, v in per.items()} for cid, per in expected.items()},
+        expected={cid: {b: v.get("value") for b, v in per.items()} for cid, per in expected.items()},
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from harness import __version__
 from harness.registry import Registry
-from harness.verdict import NOT_CHECKABLE, NOT_RUN, Verdict
+from harness.verdict import NOT_CHECKABLE, NOT_RUN, PASS, PASS_STAND_IN, Verdict
 
 
 def rows(verdicts: Iterable[Verdict], registry: Registry, *, models: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def _cell(value: Any, spec: str) -> str:
 MARKDOWN_COLUMNS = (
     ("model", "model", ""), ("backend", "backend", ""), ("claim", "claim_id", ""), ("metric", "metric", ""),
     ("status", "status", ""), ("claimed", "claimed", ".4g"), ("measured", "measured", ".4g"),
-    ("expected (replica)", "target", ".4g"), ("examples/s", "examples_per_second", ".0f"),
+    ("expected", "target", ".4g"), ("compared with", "compared_with", ""), ("examples/s", "examples_per_second", ".0f"),
 )  # fmt: skip
 
 
@@ -225,11 +225,15 @@ def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), par
         lines += ["", *_summary_markdown(entries)]
     if parity:
         lines += ["", *_parity_markdown(parity)]
+    lines += ["", "What a status means: `pass`/`fail` compare the measurement with the card's figure (or, for a "
+              "speed ratio, the harness's stated expectation); `pass (stand-in)`/`fail (stand-in)` compare it with "
+              "what a stand-in's reference gave on the same examples, which says the harness computes what "
+              "transformers computes, not that the card holds; `not checkable` says why neither was possible."]
     if any(r.get("mode") == "replica" for r in shown) or any(r.get("mode") == "replica" for r in latency):
         lines += ["", "Replica runs: accuracy is measured on tiny trained stand-ins, size and speed on true-size "
                   "stand-ins (the cards' dimensions, random weights); the real models' numbers need the real "
                   "artifacts."]  # fmt: skip
-    reasons = [r for r in shown if r["reason"] and r["status"] != "pass"]
+    reasons = [r for r in shown if r["reason"] and r["status"] not in (PASS, PASS_STAND_IN)]
     if reasons:
         lines += ["", "## Why some claims were not verified", ""]
         lines += [f"- **{r['claim_id']}** [{r['backend']}] ({r['status']}): {r['reason']}" for r in reasons]

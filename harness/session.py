@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
 
-from harness import distributed
+from harness import distributed, trust
 from harness.latency import Target, targets
 from harness.lockfile import Lock
 from harness.registry import Claim, ModelRef, Registry
-from harness.verdict import FAIL, SKIPPED, Verdict
+from harness.verdict import FAIL, NOT_CHECKABLE, SKIPPED, Verdict
 
 if TYPE_CHECKING:
     from harness.latency import Workload
@@ -91,6 +91,9 @@ class HarnessSession:
             pytest.fail(str(exc), pytrace=False)
         else:
             self.verdicts.append(verdict)
+            if verdict.status == NOT_CHECKABLE:
+                # A property of the stand-in, not of this machine: strict or not, it is reported, not failed.
+                pytest.skip(verdict.reason)
             return verdict
         # Outside the except block, so the report shows the reason and not a chained traceback.
         # Strict: a claim that cannot be checked fails.
@@ -151,13 +154,20 @@ class HarnessSession:
         return AutoConfig.from_pretrained(snapshot.path, local_files_only=True, trust_remote_code=False)
 
     def _open(self, opener: Callable[[], T]) -> T:
-        """What ``opener`` returns; a refused file fails, a missing artifact or backend skips (or fails)."""
+        """What ``opener`` returns; a refused file fails, a missing artifact or backend skips (or fails),
+        a check that does not apply to the target skips."""
+        from harness.loading import NotApplicable
+
         try:
             return opener()
         except _refused() as exc:
             pytest.fail(str(exc), pytrace=False)
+        except NotApplicable as exc:
+            reason, applies = str(exc), False
         except _cannot_run() as exc:
-            reason = str(exc)
+            reason, applies = str(exc), True
+        if not applies:
+            pytest.skip(reason)
         self.cannot_run(reason)
 
     def cannot_run(self, reason: str) -> NoReturn:
@@ -193,6 +203,7 @@ class HarnessSession:
             seed=self.seed,
             expectations=resolved.expectations,
             allow_pickle=self.allow_pickle,
+            built=trust.built(self.cache_dir),
             progress=self.progress,
         )
 

@@ -6,6 +6,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASS, FAIL, SKIPPED, NOT_CHECKABLE, NOT_RUN = "pass", "fail", "skipped", "not checkable", "not run"
+# Judged against what a stand-in was built to give (the replica's reference), not the card's figure:
+# the status says so wherever it is shown, so no reader takes it for a verdict on the card.
+PASS_STAND_IN, FAIL_STAND_IN = "pass (stand-in)", "fail (stand-in)"
+CARD, STAND_IN = "the card's figure", "the stand-in's reference"
+
+
+def outcome(passed: bool, *, compared_with: str = CARD) -> str:
+    """The status of a judged verdict: plain against the card's figure, marked against a stand-in."""
+    if compared_with == STAND_IN:
+        return PASS_STAND_IN if passed else FAIL_STAND_IN
+    return PASS if passed else FAIL
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,29 +47,45 @@ class Verdict:
     evaluation: str | None = None  # "full split", or "sample": judged by a confidence interval
     interval: tuple[float, float] | None = None  # the measured value's interval, on a sample
     interval_method: str | None = None  # e.g. "99% Wilson score"
+    # replica runs: examples whose prediction differs from the stand-in's reference, and how many may
+    differing: int | None = None
+    allowed_differing: int | None = None
 
     @property
     def passed(self) -> bool:
-        return self.status == PASS
+        return self.status in (PASS, PASS_STAND_IN)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (FAIL, FAIL_STAND_IN)
 
     def explain(self) -> str:
         if self.status in (SKIPPED, NOT_CHECKABLE, NOT_RUN):
             return f"{self.claim_id} [{self.backend}]: {self.status}: {self.reason}"
         head = "holds" if self.passed else "DOES NOT HOLD"
+        if self.status in (PASS_STAND_IN, FAIL_STAND_IN):
+            head += " on the stand-in (a stand-in's result, not a verdict on the card)"
         lines = [f"claim {self.claim_id} [{self.backend}] {head}"]
         lines.append(f"  claimed    {self.metric} = {_fmt(self.claimed)}   (card: {self.source})")
         if self.target_from:
             lines.append(f"  expected   {_fmt(self.target)}  ({self.target_from})")
         lines.append(f"  measured   {_fmt(self.measured)}")
+        if self.differing is not None:
+            lines.append(
+                f"  differ     {self.differing} of {self.n} examples predicted otherwise than the reference "
+                f"(at most {self.allowed_differing} allowed)"
+            )
         if self.reason:
             lines.append(f"  reason     {self.reason}")
         lines.append(f"  tolerance  {self.tolerance}")
         if self.interval is not None:
             low, high = self.interval
-            lines.append(
-                f"  interval   {self.interval_method} [{low:.4f}, {high:.4f}] on the sample; the expected value "
-                "must lie inside it, widened by the tolerance"
+            how = (
+                " on the sample; the expected value must lie inside it, widened by the tolerance"
+                if self.evaluation == "sample"
+                else ""
             )
+            lines.append(f"  interval   {self.interval_method} [{low:.4f}, {high:.4f}]{how}")
         if self.n is not None:
             sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
             lines.append(f"  examples   {self.n}{sample}")
@@ -72,9 +99,16 @@ class Verdict:
             lines.append(f"  note       {note}")
         return "\n".join(lines)
 
+    @property
+    def compared_with(self) -> str | None:
+        """What the measurement was judged against, in words; None when it was not judged."""
+        if not (self.passed or self.failed) or self.measured is None:
+            return None
+        return self.target_from or CARD
+
     def as_dict(self) -> dict[str, Any]:
         interval = list(self.interval) if self.interval is not None else None
-        return {**asdict(self), "notes": list(self.notes), "interval": interval}
+        return {**asdict(self), "notes": list(self.notes), "interval": interval, "compared_with": self.compared_with}
 
 
 def _fmt(value: float | None) -> str:

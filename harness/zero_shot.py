@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from harness.contracts import softmax
-from harness.loading import NotSupported
+from harness.loading import NotApplicable
 from harness.subject import Subject
 
 # The pipeline's default hypothesis template.
@@ -20,7 +20,7 @@ def pipeline(subject: Subject) -> Any:
     """``transformers.pipeline("zero-shot-classification")`` on the subject's loaded model."""
     model = getattr(subject.predictor, "model", None)
     if model is None:
-        raise NotSupported(
+        raise NotApplicable(
             f"the {subject.backend} backend holds no transformers model for the zero-shot-classification "
             "pipeline to run; zero-shot use is checked on torch"
         )

@@ -65,12 +65,23 @@ def unavailable_reason(name: str) -> str | None:
     if name not in LOADERS:
         return f"backend {name!r} has no implementation in this version of harness"
     modules, how = RUNTIMES[name]
-    try:
-        for module in modules.split():
+    for module in modules.split():
+        try:
             importlib.import_module(module)
-    except Exception as exc:  # an import can fail with more than ImportError (broken pins)
-        return f"backend {name!r} is not installed in this environment ({type(exc).__name__}: {exc}); {how}"
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and f"{module}.".startswith(f"{exc.name}."):  # the module itself, or its package
+                return f"backend {name!r} is not installed in this environment ({module} is missing); {how}"
+            return _broken(name, module, exc)
+        except Exception as exc:  # an import can fail with more than ImportError (broken pins)
+            return _broken(name, module, exc)
     return None
+
+
+def _broken(name: str, module: str, exc: Exception) -> str:
+    return (
+        f"backend {name!r} is installed but cannot load: importing {module} raised {type(exc).__name__}: {exc}; "
+        "reinstall it (pip install -e '.[test]'), or run with --harness-strict to fail rather than skip"
+    )
 
 
 def require(name: str) -> None:
@@ -78,6 +89,18 @@ def require(name: str) -> None:
     reason = unavailable_reason(name)
     if reason:
         raise BackendUnavailable(reason)
+
+
+# Backends whose checkpoints may need more than loading to be safe: checked before any cached result
+# of the checkpoint is used.
+VETTERS: dict[str, str] = {"inc": "harness.backends.inc:vet"}
+
+
+def vet(name: str, request: ModelRequest) -> None:
+    """Raise PickleRefused when the backend would refuse to load the request's checkpoint."""
+    if name in VETTERS:
+        module, attr = VETTERS[name].split(":")
+        getattr(importlib.import_module(module), attr)(request)
 
 
 def load_predictor(name: str, request: ModelRequest) -> Predictor:

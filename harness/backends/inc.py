@@ -50,22 +50,35 @@ def load(request: ModelRequest) -> IncPredictor:
     )
 
 
-def loadable_folder(checkpoint: Path, request: ModelRequest) -> tuple[Path, str]:
-    """The folder optimum-intel can load, converting a 2022-format checkpoint once (if trusted)."""
+def vet(request: ModelRequest) -> None:
+    """Raise PickleRefused when the request's checkpoint needs a full unpickle nothing vouches for."""
+    _needs_full_unpickle(request.folder / (request.file or "pytorch_model.bin"), request)
+
+
+def _needs_full_unpickle(checkpoint: Path, request: ModelRequest) -> str | None:
+    """The checkpoint's sha256 when it needs a (vouched-for) full unpickle, None when weights_only reads it."""
     if checkpoint.name in NEVER_UNPICKLED:
         raise PickleRefused(f"{checkpoint}: {checkpoint.name} pickles training-script classes and is never loaded")
     # The pickle's opcodes name every global it needs; none beyond torch's safe list means the
     # current format, which optimum-intel loads with weights_only (no tensors are read here).
     unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(checkpoint)
     if not unsafe:
-        return checkpoint.parent, "INC current format"
+        return None
     digest = sha256(checkpoint)
     if digest not in request.trusted_sha256 and not request.allow_pickle:
         raise PickleRefused(
             f"{checkpoint} stores {', '.join(unsafe)} that only a full unpickle can read, and unpickling can run "
-            f"code. Its sha256 {digest} is not pinned by the lock. Pin it (harness lock) or, if you "
-            "trust this file, pass --harness-allow-pickle."
+            f"code. Its sha256 {digest} is neither pinned by the lock nor a file this harness built. Pin it "
+            "(harness lock) or, if you trust this file, pass --harness-allow-pickle."
         )
+    return digest
+
+
+def loadable_folder(checkpoint: Path, request: ModelRequest) -> tuple[Path, str]:
+    """The folder optimum-intel can load, converting a 2022-format checkpoint once (if trusted)."""
+    digest = _needs_full_unpickle(checkpoint, request)
+    if digest is None:
+        return checkpoint.parent, "INC current format"
     target = request.work_dir / "inc-converted" / digest
     if not (target / checkpoint.name).exists():
         _convert(checkpoint, target)

@@ -33,7 +33,9 @@ def run_suite(pytester, pytestconfig):
 def test_a_healthy_replica_passes(run_suite, replica_copy):
     result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32)
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*harness: model-card claims*", "sst2-fp32-accuracy*torch*pass*0.9106*872 *"])
+    result.stdout.fnmatch_lines(
+        ["*harness: model-card claims*", "sst2-fp32-accuracy*torch*pass (stand-in)*0.9106*872 *"]
+    )
 
 
 def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy):
@@ -42,10 +44,11 @@ def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy)
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD",
+            "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD on the stand-in (a stand-in's result, not a verdict on the card)",
             "*claimed    accuracy = 0.9106   (card: Accuracy of the FP32 base model*",
-            "*expected   0.9106  (on the replica stand-in*",
+            "*expected   0.9106  (the stand-in's reference: transformers' pipeline, one example at a time*",
             "*measured   0.0*",
+            "*differ     8* of 872 examples predicted otherwise than the reference (at most 0 allowed)",
             "*tolerance  ±0.005 (two-sided)",
             "*examples   872",
             "*backend    torch",
@@ -59,7 +62,11 @@ def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
     apply_defect(replica_copy, repo=MNLI, defect="damage-weights")
     result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", MNLI)
     result.assert_outcomes(failed=4)
-    result.stdout.fnmatch_lines(["*claim mnli-matched-accuracy [[]onnx[]] DOES NOT HOLD"])
+    result.stdout.fnmatch_lines_random([  # each of the four fails on its measurement, not on a crash
+        f"*claim mnli-{split}-accuracy [[]{backend}[]] DOES NOT HOLD on the stand-in*"
+        for split in ("matched", "mismatched") for backend in ("torch", "onnx")
+    ])  # fmt: skip
+    assert result.stdout.str().count("predicted otherwise than the reference (at most 0 allowed)") == 4
 
 
 def test_a_damaged_onnx_file_fails_its_claim(run_suite, replica_copy):
@@ -68,34 +75,51 @@ def test_a_damaged_onnx_file_fails_its_claim(run_suite, replica_copy):
         "-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_INT8, "--harness-backend", "onnx"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*claim sst2-int8-onnx-accuracy [[]onnx[]] DOES NOT HOLD"])
+    result.stdout.fnmatch_lines(["*claim sst2-int8-onnx-accuracy [[]onnx[]] DOES NOT HOLD*"])
+
+
+def _sampled_rows(replica: Path, repo: str, config: str, split: str, limit: int) -> list[int]:
+    """The rows a seeded, stratified sample takes from a replica split, read from its parquet file."""
+    import pyarrow.parquet as pq
+
+    from harness.data import stratified_sample
+    from harness.replica import snapshot_folder
+
+    (path,) = (snapshot_folder(replica, repo, repo_type="dataset") / config).glob(f"{split}-*.parquet")
+    return stratified_sample(pq.read_table(path).column("label").to_pylist(), limit=limit, seed=0)
 
 
 def test_a_sample_is_scored_against_the_reference_on_the_same_rows(run_suite, replica_copy):
-    result = run_suite(
-        "-m",
-        "accuracy",
-        "--harness-hub",
-        str(replica_copy),
-        "--harness-model",
-        MNLI,
-        "--harness-backend",
-        "torch",
-        "--harness-limit",
-        "200",
-        f"--harness-json={replica_copy / 'verdicts.json'}",
-    )
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", MNLI,
+                       "--harness-backend", "torch", "--harness-limit", "200",
+                       f"--harness-json={replica_copy / 'verdicts.json'}")  # fmt: skip
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass*200 *"])
+    result.stdout.fnmatch_lines(["mnli-matched-accuracy*torch*pass (stand-in)*200 *"])
     claims = json.loads((replica_copy / "verdicts.json").read_text())["claims"]
     matched = next(c for c in claims if c["claim_id"] == "mnli-matched-accuracy" and c["backend"] == "torch")
-    assert (matched["evaluation"], matched["n"], matched["interval_method"]) == (
-        "sample",
-        200,
-        "99% Wilson score, finite-split corrected",
-    )
-    low, high = matched["interval"]
-    assert low < matched["measured"] < high and high - low > 0.05  # 200 examples: an interval points wide
+    # Paired on the same rows: no sampling error, so no interval; every example agrees with the reference.
+    assert (matched["evaluation"], matched["n"], matched["interval"]) == ("sample", 200, None)
+    assert (matched["differing"], matched["allowed_differing"]) == (0, 0)
+    manifest = json.loads((replica_copy / "harness-replica.json").read_text())
+    scores = manifest["expected"]["mnli-matched-accuracy"]["torch"]["scores"]
+    rows = _sampled_rows(replica_copy, "nyu-mll/glue", "mnli", "validation_matched", 200)
+    assert matched["target"] == pytest.approx(sum(scores[i] for i in rows) / 200, abs=1e-12)
+    assert matched["target"] != pytest.approx(sum(scores) / len(scores), abs=1e-6)  # not the whole split's mean
+
+
+@pytest.mark.parametrize("limit", [None, 200], ids=["full-split", "sample-of-200"])
+def test_a_head_perturbed_to_change_3_percent_of_predictions_fails(run_suite, replica_copy, limit):
+    apply_defect(replica_copy, repo=SST2_FP32, defect="perturb-head")
+    sample = ["--harness-limit", str(limit)] if limit else []
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32,
+                       "--harness-backend", "torch", *sample)  # fmt: skip
+    result.assert_outcomes(failed=1)
+    shown = "872" if limit is None else "200"
+    result.stdout.fnmatch_lines([
+        "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD on the stand-in*",
+        f"*differ     * of {shown} examples predicted otherwise than the reference (at most 0 allowed)",
+        "*note       first examples that differ (split index: run / reference): *'NEGATIVE' / 'POSITIVE'*",
+    ])  # fmt: skip
 
 
 @pytest.fixture
@@ -153,7 +177,8 @@ def test_json_lists_every_claim_with_its_status(run_suite, replica_copy, tmp_pat
     document = json.loads(target.read_text())
     by_key = {(row["claim_id"], row["backend"]): row for row in document["claims"]}
     passed = by_key[("sst2-fp32-accuracy", "torch")]
-    assert passed["status"] == "pass" and passed["n"] == 872 and len(passed["model_revision"]) == 40
+    assert passed["status"] == "pass (stand-in)" and passed["n"] == 872 and len(passed["model_revision"]) == 40
+    assert passed["compared_with"].startswith("the stand-in's reference")
     assert by_key[("sst2-fp32-accuracy", "onnx")]["status"] == "not run"
     assert by_key[("sst2-fp32-size", "torch")]["status"] == "not run"
 
@@ -166,9 +191,13 @@ def test_the_report_folder_gets_verdicts_markdown_and_picture(run_suite, pyteste
     result = run_suite(
         "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32, "--harness-report", str(folder)
     )
-    result.assert_outcomes(passed=3)  # accuracy on torch and onnx, size on torch
+    # accuracy on torch and onnx; a tiny stand-in cannot check the card's 255 MB
+    result.assert_outcomes(passed=2, skipped=1)
     assert sorted(p.name for p in folder.iterdir()) == ["accuracy-latency-size.png", "report.md", "verdicts.json"]
-    assert "| sst2-fp32-size | size_mib | pass |" in (folder / "report.md").read_text()
+    text = (folder / "report.md").read_text()
+    assert "| sst2-fp32-accuracy | accuracy | pass (stand-in) | 0.9106 |" in text
+    assert "| sst2-fp32-size | size_mib | not checkable | 255 |" in text
+    assert "**sst2-fp32-size** [torch] (not checkable): not checkable on this stand-in: the tiny stand-in" in text
 
 
 @pytest.mark.parametrize(
@@ -212,7 +241,7 @@ def test_a_damaged_qa_head_fails_the_f1_claim(run_suite, replica_copy):
     )
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
-        "*claim dynamic-tinybert-squad-f1 [[]torch[]] DOES NOT HOLD",
+        "*claim dynamic-tinybert-squad-f1 [[]torch[]] DOES NOT HOLD*",
         "*claimed    f1 = 88.7100   (card: F1 88.71 on SQuAD v1.1 validation*",
         "*tolerance  ±0.5 (two-sided)",
         "*examples   240",
@@ -221,7 +250,39 @@ def test_a_damaged_qa_head_fails_the_f1_claim(run_suite, replica_copy):
 
 
 def test_a_qa_sample_draws_questions_not_windows(run_suite, replica_copy):
+    target = replica_copy / "verdicts.json"
     result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", "Intel/dynamic_tinybert",
-                       "--harness-backend", "torch", "--harness-limit", "60")  # fmt: skip
+                       "--harness-backend", "torch", "--harness-limit", "60", f"--harness-json={target}")  # fmt: skip
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["dynamic-tinybert-squad-f1*torch*pass*88.7100*60 *"])
+    result.stdout.fnmatch_lines(["dynamic-tinybert-squad-f1*torch*pass (stand-in)*88.7100*60 *"])
+    (verdict,) = [c for c in json.loads(target.read_text())["claims"] if c["backend"] == "torch"]
+    assert verdict["n"] == 60 and verdict["features"] > 60  # 60 questions, more windows than that
+    assert (verdict["differing"], verdict["interval"]) == (0, None)  # every answer the pipeline's; no interval
+
+
+# onnxruntime installed but unimportable, as a broken install (a missing shared library) leaves it.
+BROKEN_ONNXRUNTIME = """
+import sys
+
+
+class BrokenOnnxRuntime:
+    def find_spec(self, name, path=None, target=None):
+        if name == "onnxruntime":
+            raise ImportError("libonnxruntime.so.1: cannot open shared object file")
+        return None
+
+
+sys.meta_path.insert(0, BrokenOnnxRuntime())
+"""
+
+
+def test_a_backend_that_cannot_load_fails_a_strict_run_instead_of_skipping(run_suite, pytester, replica_copy):
+    pytester.makeconftest(BROKEN_ONNXRUNTIME)
+    args = ["-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_FP32,
+            "--harness-backend", "onnx", "-rs"]  # fmt: skip
+    lenient = run_suite(*args)
+    lenient.assert_outcomes(skipped=1)
+    lenient.stdout.fnmatch_lines(["*backend 'onnx' is installed but cannot load: importing onnxruntime raised*"])
+    strict = run_suite(*args, "--harness-strict")
+    strict.assert_outcomes(failed=1)
+    strict.stdout.fnmatch_lines(["*strict mode: a claim that cannot be checked fails: backend 'onnx' is installed*"])

@@ -71,6 +71,9 @@ def test_shipped_cards_cover_the_five_models():
     assert values["sst2-fp32-accuracy"] == 0.9106
     assert values["dynamic-tinybert-squad-f1"] == 88.71
     assert values["clinc-accuracy"] == 0.9206
+    assert values["clinc-eval-loss"] == 0.7872
+    assert values["mnli-matched-accuracy"] == values["mnli-mismatched-accuracy"] == 0.820
+    assert (values["sst2-int8-pytorch-size"], values["sst2-int8-onnx-size"], values["sst2-fp32-size"]) == (65, 89, 255)
 
 
 def test_uncheckable_claims_are_registered_with_a_reason():
