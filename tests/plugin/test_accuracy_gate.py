@@ -66,7 +66,7 @@ def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
         f"*claim mnli-{split}-accuracy [[]{backend}[]] DOES NOT HOLD on the stand-in*"
         for split in ("matched", "mismatched") for backend in ("torch", "onnx")
     ])  # fmt: skip
-    assert result.stdout.str().count("predicted otherwise than the reference (at most 0 allowed)") == 4
+    assert result.stdout.str().count("predicted otherwise than the reference (at most 0 allowed)") >= 4
 
 
 def test_a_damaged_onnx_file_fails_its_claim(run_suite, replica_copy):
