@@ -274,6 +274,9 @@ HYPOTHESIS_PROFILES = {
     "harness-dev": dict(max_examples=25, deadline=None),
     "harness-ci": dict(max_examples=25, deadline=None, derandomize=True, print_blob=True),
     "harness-nightly": dict(max_examples=300, deadline=None, print_blob=True),
+    # Reports the first counterexample as found, without shrinking it: for showing that a broken model
+    # fails a contract, where each shrinking step costs model calls (or a hang's deadline).
+    "harness-first-failure": dict(max_examples=25, deadline=None, derandomize=True, print_blob=True, shrink=False),
 }
 
 
@@ -283,7 +286,12 @@ def _hypothesis_profiles(config: pytest.Config) -> None:
         from hypothesis import settings
     except ImportError:  # only the contract suites need hypothesis
         return
+    from hypothesis import Phase
+
     for name, values in HYPOTHESIS_PROFILES.items():
+        values = dict(values)
+        if not values.pop("shrink", True):
+            values["phases"] = [phase for phase in Phase if phase not in (Phase.shrink, Phase.explain)]
         settings.register_profile(name, **values)
     if config.getoption("hypothesis_profile", default=None):
         return
