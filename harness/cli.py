@@ -184,7 +184,15 @@ def _eval(args: argparse.Namespace) -> int:
 
     group = distributed.join()  # under torchrun: each rank evaluates its share, rank 0 reports
     status = _eval_here(args, report=group is None or group.rank == 0)
-    return distributed.finish(status)
+    final = distributed.finish(status)
+    if group is not None:
+        # Everything is written and every rank agreed on the status. A rank's interpreter teardown then
+        # sometimes aborts in a native thread's destructor ("terminate called without an active
+        # exception", SIGABRT), which torchrun reports as a failed run; leave without that teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(final)
+    return final
 
 
 def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
