@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +44,6 @@ class ReplicaExpectations:
         entry = self._entry(claim_id, backend)
         return None if entry is None else entry.get("predictions")
 
-    def fixed(self, claim_id: str, backend: str) -> float | None:
-        """An expected value that does not depend on examples (a size)."""
-        entry = self._entry(claim_id, backend)
-        return None if entry is None else entry.get("value")
-
     def reference(self, claim_id: str, backend: str) -> str | None:
         """Where the expected value came from, in words."""
         entry = self._entry(claim_id, backend)
@@ -65,12 +59,6 @@ class ReplicaExpectations:
         """Why the stand-in cannot check this claim at all, if it cannot."""
         entry = self._entry(claim_id, backend)
         return None if entry is None else entry.get("not_checkable")
-
-    def value(self, claim_id: str, backend: str, indices: Sequence[int]) -> float | None:
-        scores = self.scores(claim_id, backend)
-        if scores is None:
-            return None
-        return sum(scores[i] for i in indices) / len(indices)
 
 
 def write_manifest(root: Path, *, expected: dict[str, dict[str, dict[str, Any]]], about: dict[str, Any]) -> None:
