@@ -19,7 +19,7 @@ SST2 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 def reference(replica_root, claim_id: str, backend: str) -> float:
     expectations = ReplicaExpectations.find(replica_root)
     scores = expectations.scores(claim_id, backend)
-    return expectations.value(claim_id, backend, range(len(scores)))
+    return sum(scores) / len(scores)  # the reference pipeline's per-example scores, over every row
 
 
 def test_local_folders_give_the_reference_pipelines_accuracy(replica_root, tmp_path, capsys):
