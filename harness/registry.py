@@ -38,7 +38,7 @@ SUITE_OF_METRIC = {
 }
 
 _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
-_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase", "quantized_from", "pipeline_tag"}
+_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase", "quantized_from", "pipeline_tag", "labels"}
 # The Hub's pipeline tags the harness checks a model's use by (contracts suite).
 PIPELINE_TAGS = ("text-classification", "question-answering", "zero-shot-classification")
 _DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
@@ -73,6 +73,9 @@ class ModelRef:
     lowercase: bool = False  # the card says the model is uncased: "English" and "english" are one input
     quantized_from: str | None = None  # the repo of the FP32 model this one was quantized from
     pipeline_tag: str | None = None  # the use the card states, as the Hub's pipeline tag names it
+    # The model's label names in index order, as the card states them: for a config whose id2label
+    # holds only numbers. Alignment checks them against the dataset's ClassLabel names.
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -254,6 +257,7 @@ def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
     if pipeline_tag is not None:
         pipeline_tag = where.choice(raw, "pipeline_tag", PIPELINE_TAGS, key)
     return ModelRef(
+        labels=_labels(where, raw, key),
         repo=where.text(raw, "repo", key),
         revision=_revision(where, raw, key),
         formerly=tuple(raw.get("formerly") or ()),
@@ -262,6 +266,17 @@ def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
         quantized_from=quantized_from,
         pipeline_tag=pipeline_tag,
     )
+
+
+def _labels(where: CardReader, raw: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    labels = raw.get("labels")
+    if labels is None:
+        return None
+    if not (isinstance(labels, list) and labels and all(isinstance(n, str) and n.strip() for n in labels)):
+        raise where.fail(join_key(key, "labels"), f"expected a list of label names in index order, found {labels!r}.")
+    if len({n.lower() for n in labels}) != len(labels):
+        raise where.fail(join_key(key, "labels"), f"label names must differ (case-insensitively), found {labels!r}.")
+    return tuple(labels)
 
 
 def _link_quantized(where: CardReader, models: Mapping[str, ModelRef]) -> dict[str, ModelRef]:

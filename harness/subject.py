@@ -38,8 +38,21 @@ class Subject:
 
     @property
     def labels(self) -> list[str]:
-        """The model's label names in index order."""
-        return [self.predictor.id2label[i] for i in sorted(self.predictor.id2label)]
+        """The model's label names in index order: the card's ``labels:`` where it states them, else
+        the config's, as text (a config may hold numbers)."""
+        if self.claim.model.labels is not None:
+            return list(self.claim.model.labels)
+        return [str(self.predictor.id2label[i]) for i in sorted(self.predictor.id2label)]
+
+    def label_of(self, index: int) -> str:
+        """What the model's output ``index`` means, as the claim's evaluation reads it: the dataset's
+        label it is aligned with (by name, or by index where the config names none)."""
+        if not self.dataset_labels:
+            return self.labels[index]
+        from harness.tasks.classification import align
+
+        alignment = align(self.predictor.id2label, self.dataset_labels, card_labels=self.claim.model.labels)
+        return self.dataset_labels[alignment.model_index.index(index)]
 
     def token_counts(self, *columns: Sequence[str]) -> list[int]:
         encoded = self.tokenizer(*(list(c) for c in columns), truncation=True, max_length=self.max_length)

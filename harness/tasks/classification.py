@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -34,9 +35,19 @@ def encode(tokenizer, split: Split, *, inputs: Sequence[str], max_length: int) -
     return Encoded.from_lists(encoded["input_ids"], types, pad_id=tokenizer.pad_token_id or 0)
 
 
-def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> Alignment:
-    """Match labels by name, case-insensitively; index order only when names are absent."""
+def align(
+    id2label: Mapping[int, Any], dataset_names: Sequence[str] | None, *, card_labels: Sequence[str] | None = None
+) -> Alignment:
+    """Match labels by name, case-insensitively; index order only when the config names none.
+
+    A config's names may be numbers (``{"0": 0, "1": 1}``, as Intel's INT8 SST-2 config has them) or
+    ``LABEL_n``: those carry no names, so index order is all there is, and the note says so. A card's
+    ``labels:`` names the model's labels where its config does not.
+    """
     model_names = [str(id2label[i]) for i in sorted(id2label)]
+    source = "the model's config"
+    if card_labels is not None:
+        model_names, source = _card_names(model_names, card_labels), "the card (labels:)"
     if dataset_names is None:
         return Alignment(
             model_index=tuple(range(len(model_names))),
@@ -48,26 +59,52 @@ def align(id2label: Mapping[int, str], dataset_names: Sequence[str] | None) -> A
             f"the model has {len(model_names)} labels ({_show(model_names)}), "
             f"the dataset {len(dataset_names)} ({_show(dataset_names)})"
         )
-    if all(_GENERIC.match(name) for name in model_names):
+    if card_labels is None and all(_unnamed(name, i) for i, name in enumerate(model_names)):
+        order = ", ".join(f"{i} → {name}" for i, name in enumerate(dataset_names[:4]))
         return Alignment(
             model_index=tuple(range(len(model_names))),
             by_name=False,
-            note="the model's config names its labels LABEL_0..LABEL_n: relied on index order",
+            note=f"the model's config names its labels only by number ({_show(model_names)}): relied on index "
+            f"order, taking the dataset's ({order}{', …' if len(dataset_names) > 4 else ''}); "
+            "name them with the card's `labels:` if that order is not the model's",
         )
     position = {name.lower(): i for i, name in enumerate(model_names)}
     unmatched = [name for name in dataset_names if name.lower() not in position]
     if unmatched or len(position) != len(model_names):
         raise LabelMismatch(
             f"dataset labels {_show(unmatched)} have no model label of the same name; "
-            f"model labels: {_show(model_names)}; dataset labels: {_show(dataset_names)}"
+            f"model labels (from {source}): {_show(model_names)}; dataset labels: {_show(dataset_names)}"
         )
     index = tuple(position[name.lower()] for name in dataset_names)
     reordered = index != tuple(range(len(index)))
     return Alignment(
         model_index=index,
         by_name=True,
-        note="labels matched by name" + (" (the model orders them differently)" if reordered else ""),
+        note=f"labels named by {source}, matched by name"
+        + (" (the model orders them differently)" if reordered else ""),
     )
+
+
+def _unnamed(name: str, index: int) -> bool:
+    """A label "name" that is only its index: ``LABEL_3``, ``3`` or ``"3"``."""
+    return bool(_GENERIC.match(name)) or name == str(index)
+
+
+def _card_names(config_names: Sequence[str], card_labels: Sequence[str]) -> list[str]:
+    """The card's names, provided the config does not name the labels otherwise."""
+    if len(card_labels) != len(config_names):
+        raise LabelMismatch(
+            f"the card names {len(card_labels)} labels ({_show(list(card_labels))}) but the model's config has "
+            f"{len(config_names)} ({_show(list(config_names))})"
+        )
+    named = [(i, n) for i, n in enumerate(config_names) if not _unnamed(n, i)]
+    clash = [f"{i}: {n} vs {card_labels[i]}" for i, n in named if n.lower() != card_labels[i].lower()]
+    if clash:
+        raise LabelMismatch(
+            f"the card's labels: and the model's config name the same index differently ({'; '.join(clash)}); "
+            "remove the card's labels: or correct them"
+        )
+    return list(card_labels)
 
 
 def scores(metric: str, logits: np.ndarray, labels: Sequence[int], alignment: Alignment) -> np.ndarray:
@@ -79,6 +116,18 @@ def scores(metric: str, logits: np.ndarray, labels: Sequence[int], alignment: Al
     if metric == "eval_loss":
         return metrics.cross_entropy(aligned, reference)
     raise ValueError(f"classification cannot produce metric {metric!r}")
+
+
+def predicted_labels(
+    logits: np.ndarray, alignment: Alignment, id2label: Mapping[int, Any], dataset_names: Sequence[str] | None
+) -> list[str]:
+    """Each example's predicted label as the evaluation read it: the dataset's label name where the
+    dataset names its labels (so predictions compare across models that name or number labels
+    differently), else the model's own."""
+    if dataset_names is None:
+        return [str(id2label[int(i)]) for i in np.asarray(logits).argmax(axis=1)]
+    aligned = np.asarray(logits)[:, list(alignment.model_index)]
+    return [dataset_names[int(j)] for j in aligned.argmax(axis=1)]
 
 
 def _show(names: Sequence[str], most: int = 6) -> str:

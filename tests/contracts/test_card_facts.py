@@ -15,8 +15,17 @@ def test_the_config_has_the_cards_architecture(harness_card_model, harness_confi
 
 
 def test_the_label_names_are_the_cards(harness_subject):
+    from harness.tasks.classification import LabelMismatch, align
+
     if not harness_subject.classifies or not harness_subject.dataset_labels:
         pytest.skip("only classification models name labels, and only against a dataset that names them")
+    try:
+        alignment = align(harness_subject.predictor.id2label, harness_subject.dataset_labels,
+                          card_labels=harness_subject.claim.model.labels)  # fmt: skip
+    except LabelMismatch as exc:
+        pytest.fail(f"the model's labels cannot be matched with the dataset's: {exc}")
+    if not alignment.by_name:
+        pytest.skip(f"no names to compare: {alignment.note}")
     model = sorted(name.lower() for name in harness_subject.labels)
     card = sorted(name.lower() for name in harness_subject.dataset_labels)
     assert model == card, f"the model's labels {model} are not the card's dataset labels {card}"

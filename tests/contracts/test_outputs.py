@@ -20,7 +20,7 @@ def test_outputs_are_well_formed(harness_subject, data):
     logits = harness_subject.logits(*([text] for text in row))
     problems = contracts.logit_problems(logits, rows=1, classes=len(harness_subject.labels))
     assert not problems, "; ".join(problems)
-    predicted = harness_subject.labels[int(logits[0].argmax())]
+    predicted = harness_subject.label_of(int(logits[0].argmax()))
     card_labels = {str(name).lower() for name in harness_subject.dataset_labels or ()}
     assert str(predicted).lower() in card_labels, f"predicted {predicted!r}, not one of the card's labels {card_labels}"
 

@@ -32,6 +32,42 @@ def test_generic_names_fall_back_to_index_order_and_say_so():
     assert "relied on index order" in alignment.note
 
 
+@pytest.mark.parametrize("id2label", [{0: 0, 1: 1}, {0: "0", 1: "1"}])
+def test_numbers_for_names_fall_back_to_index_order_and_say_so(id2label):
+    # Intel's INT8 SST-2 config.json: "id2label": {"0": 0, "1": 1}
+    alignment = align(id2label, ["negative", "positive"])
+    assert alignment.model_index == (0, 1) and not alignment.by_name
+    assert "only by number" in alignment.note and "0 → negative, 1 → positive" in alignment.note
+
+
+def test_numbers_out_of_their_own_order_are_not_taken_for_an_index():
+    with pytest.raises(LabelMismatch, match="no model label of the same name"):
+        align({0: 1, 1: 0}, ["negative", "positive"])
+
+
+def test_the_cards_labels_name_a_config_that_holds_numbers():
+    alignment = align({0: 0, 1: 1}, ["negative", "positive"], card_labels=["positive", "negative"])
+    assert alignment.model_index == (1, 0) and alignment.by_name
+    assert "named by the card (labels:)" in alignment.note
+
+
+@pytest.mark.parametrize(
+    ("card_labels", "fragment"),
+    [
+        (["negative"], "the card names 1 labels"),
+        (["negative", "neutral"], r"have no model label of the same name; model labels \(from the card"),
+    ],
+)
+def test_the_cards_labels_are_checked_against_the_dataset(card_labels, fragment):
+    with pytest.raises(LabelMismatch, match=fragment):
+        align({0: 0, 1: 1}, ["negative", "positive"], card_labels=card_labels)
+
+
+def test_the_cards_labels_cannot_contradict_the_configs_names():
+    with pytest.raises(LabelMismatch, match="name the same index differently .0: POSITIVE vs negative"):
+        align({0: "POSITIVE", 1: "NEGATIVE"}, ["negative", "positive"], card_labels=["negative", "positive"])
+
+
 def test_unnamed_dataset_labels_fall_back_to_index_order_and_say_so():
     alignment = align({0: "NEGATIVE", 1: "POSITIVE"}, None)
     assert not alignment.by_name and "carries no names" in alignment.note

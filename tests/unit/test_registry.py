@@ -152,6 +152,20 @@ def test_lowercase_must_be_a_boolean(tmp_path):
         load_card(write(tmp_path, document))
 
 
+@pytest.mark.parametrize(
+    ("labels", "fragment"),
+    [([], "expected a list of label names"), ([0, 1], "expected a list of label names"),
+     (["neg", "NEG"], "must differ")],
+)  # fmt: skip
+def test_labels_must_be_distinct_names(tmp_path, labels, fragment):
+    document = yaml.safe_load(yaml.safe_dump(VALID))
+    document["models"]["m"]["labels"] = labels
+    with pytest.raises(CardError, match=rf"models\.m\.labels.*{fragment}"):
+        load_card(write(tmp_path, document))
+    document["models"]["m"]["labels"] = ["negative", "positive"]
+    assert load_card(write(tmp_path, document))[0].model.labels == ("negative", "positive")
+
+
 def test_quantized_from_names_another_model_of_the_card(tmp_path):
     document = yaml.safe_load(yaml.safe_dump(VALID))
     document["models"]["fp32"] = {"repo": "org/model-fp32"}
