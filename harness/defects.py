@@ -20,6 +20,8 @@ DEFECTS = {
     "half-sparse": "give half of the pruned (zero) encoder weights random values again, in model.safetensors",
     "unnamed-labels": "replace the label names in config.json by LABEL_0 ... LABEL_n, keeping their order",
     "wrong-heads": "halve the attention head count config.json states (the weights are left as they are)",
+    "reverse-outputs": "reverse the order of the classifier's outputs (its weight rows and bias) in model.safetensors "
+    "and model.onnx, keeping config.json: the model's index order is then not the one its config implies",
     "perturb-head": "shift one class's bias in model.safetensors so that 3% of the claim split's predictions change",
 }
 HEADS = ("classifier.", "pre_classifier.", "qa_outputs.")
@@ -41,16 +43,19 @@ def apply_defect(root: Path, *, repo: str, defect: str, seed: int = 0) -> list[P
     if defect == "cased-tokenizer":
         return _cased_tokenizer(snapshot)
     if defect == "nan-head":
-        return [_nan_bias(p) for p in snapshot.glob("*.safetensors")]
+        return [_edit_tensors(p, _nan_bias) for p in _plain_weights(snapshot)]
     if defect == "perturb-head":
         return [_perturb_head(root, repo, snapshot, share=0.03)]
+    if defect == "reverse-outputs":
+        changed = [_edit_tensors(p, _reverse_outputs) for p in _plain_weights(snapshot)]
+        return changed + [_reverse_outputs_onnx(p) for p in snapshot.glob("*.onnx")]
     if defect == "half-sparse":
-        return [_regrow(p, np.random.default_rng(seed)) for p in snapshot.glob("*.safetensors")]
+        return [_edit_tensors(p, lambda t: _regrow(t, np.random.default_rng(seed))) for p in _plain_weights(snapshot)]
     rng = np.random.default_rng(seed)
     if defect == "damage-head":
-        changed = [_shuffle_safetensors(p, rng, only=HEADS) for p in snapshot.glob("*.safetensors")]
+        changed = [_edit_tensors(p, lambda t: _shuffle_tensors(t, rng, only=HEADS)) for p in _plain_weights(snapshot)]
     else:
-        changed = [_shuffle_safetensors(p, rng) for p in snapshot.glob("*.safetensors")]
+        changed = [_edit_tensors(p, lambda t: _shuffle_tensors(t, rng)) for p in snapshot.glob("*.safetensors")]
         changed += [_shuffle_onnx(p, rng) for p in snapshot.glob("*.onnx")]
         changed += [_shuffle_torch(p, rng) for p in snapshot.glob("pytorch_model.bin")]
     if not changed:
@@ -90,27 +95,63 @@ def _halve_heads(path: Path) -> Path:
 def _cased_tokenizer(snapshot: Path) -> list[Path]:
     config = json.loads((snapshot / "tokenizer_config.json").read_text())
     config["do_lower_case"] = False
-    fast = json.loads((snapshot / "tokenizer.json").read_text())
-    fast["normalizer"]["lowercase"] = False
-    return [
-        _replace(snapshot / "tokenizer_config.json", json.dumps(config, indent=2).encode()),
-        _replace(snapshot / "tokenizer.json", json.dumps(fast).encode()),
-    ]
+    changed = [_replace(snapshot / "tokenizer_config.json", json.dumps(config, indent=2).encode())]
+    if (snapshot / "tokenizer.json").exists():  # a repo without one has its tokenizer built from vocab.txt
+        fast = json.loads((snapshot / "tokenizer.json").read_text())
+        fast["normalizer"]["lowercase"] = False
+        changed.append(_replace(snapshot / "tokenizer.json", json.dumps(fast).encode()))
+    return changed
 
 
-def _nan_bias(path: Path) -> Path:
-    from safetensors.numpy import load_file, save
-
-    tensors = load_file(str(path))
+def _nan_bias(tensors: dict[str, np.ndarray]) -> None:
     (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
     tensors[name] = np.full_like(tensors[name], np.nan)
-    return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+
+def _plain_weights(snapshot: Path) -> list[Path]:
+    """The FP32 weight files of a stand-in, in every format it holds them (safetensors, a plain
+    ``pytorch_model.bin``): a defect changes them all alike, whichever one a loader picks."""
+    found = sorted(snapshot.glob("*.safetensors"))
+    binary = snapshot / "pytorch_model.bin"
+    if binary.exists() and _is_plain_state_dict(binary):
+        found.append(binary)
+    return found
+
+
+def _is_plain_state_dict(path: Path) -> bool:
+    import pickle
+
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # an INC 2022 checkpoint: not a plain state dict
+        return False
+    return all(isinstance(v, torch.Tensor) and not v.is_quantized for v in state.values())
+
+
+def _edit_tensors(path: Path, edit) -> Path:
+    """Apply ``edit`` (which changes a name -> array mapping in place) to a weight file's tensors."""
+    import io
+
+    import torch
+    from safetensors.numpy import load_file, save
+
+    if path.suffix == ".safetensors":
+        tensors = load_file(str(path))
+        edit(tensors)
+        return _replace(path, save(tensors, metadata={"format": "pt"}))
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    tensors = {name: value.numpy().copy() for name, value in state.items()}
+    edit(tensors)
+    buffer = io.BytesIO()
+    torch.save({name: torch.from_numpy(np.ascontiguousarray(array)) for name, array in tensors.items()}, buffer)
+    return _replace(path, buffer.getvalue())
 
 
 def _perturb_head(root: Path, repo: str, snapshot: Path, *, share: float) -> Path:
     """Raise class 0's bias just enough that ``share`` of the split's rows change their prediction to it:
     small enough that a mean within the tolerance could hide it, large enough for every example to count."""
-    from safetensors.numpy import load_file, save
 
     from harness.data import read_split
 
@@ -122,11 +163,12 @@ def _perturb_head(root: Path, repo: str, snapshot: Path, *, share: float) -> Pat
     margins = np.sort((logits.max(axis=1) - logits[:, 0])[logits.argmax(axis=1) != 0])
     flips = round(share * len(logits))
     shift = (margins[flips - 1] + margins[flips]) / 2  # between the last row that flips and the first that does not
-    (path,) = snapshot.glob("model.safetensors")
-    tensors = load_file(str(path))
-    (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
-    tensors[name][0] += shift
-    return _replace(path, save(tensors, metadata={"format": "pt"}))
+
+    def raise_class_0(tensors: dict[str, np.ndarray]) -> None:
+        (name,) = [n for n in tensors if n.startswith("classifier.") and n.endswith(".bias")]
+        tensors[name][0] += shift
+
+    return [_edit_tensors(path, raise_class_0) for path in _plain_weights(snapshot)][0]
 
 
 def _logits(snapshot: Path, columns: list[list[str]], max_length: int) -> np.ndarray:
@@ -144,27 +186,20 @@ def _logits(snapshot: Path, columns: list[list[str]], max_length: int) -> np.nda
     return np.concatenate(found)
 
 
-def _regrow(path: Path, rng: np.random.Generator) -> Path:
-    from safetensors.numpy import load_file, save
-
+def _regrow(tensors: dict[str, np.ndarray], rng: np.random.Generator) -> None:
     from harness.sparsity import is_encoder_linear
 
-    tensors = load_file(str(path))
     for name, array in tensors.items():
         if is_encoder_linear(name, array):
             zeros = np.flatnonzero(array == 0)
             regrown = rng.choice(zeros, size=len(zeros) // 2, replace=False)
             array.reshape(-1)[regrown] = rng.normal(0, 0.02, size=len(regrown)).astype(array.dtype)
-    return _replace(path, save(tensors, metadata={"format": "pt"}))
 
 
-def _shuffle_safetensors(path: Path, rng: np.random.Generator, only: tuple[str, ...] = ("",)) -> Path:
-    from safetensors.numpy import load_file, save
-
-    tensors = {
-        name: _shuffled(array, rng) if name.startswith(only) else array for name, array in load_file(path).items()
-    }
-    return _replace(path, save(tensors, metadata={"format": "pt"}))
+def _shuffle_tensors(tensors: dict[str, np.ndarray], rng: np.random.Generator, only: tuple[str, ...] = ("",)) -> None:
+    for name in list(tensors):
+        if name.startswith(only):
+            tensors[name] = _shuffled(tensors[name], rng)
 
 
 def _shuffle_onnx(path: Path, rng: np.random.Generator) -> Path:
@@ -176,6 +211,25 @@ def _shuffle_onnx(path: Path, rng: np.random.Generator) -> Path:
         array = numpy_helper.to_array(initializer)
         if array.size > 16:  # leave scalars (scales, zero points, shape constants) intact
             initializer.CopyFrom(numpy_helper.from_array(_shuffled(array, rng), initializer.name))
+    return _replace(path, model.SerializeToString())
+
+
+def _reverse_outputs(tensors: dict[str, np.ndarray]) -> None:
+    for name in [n for n in tensors if n.startswith("classifier.")]:
+        tensors[name] = np.ascontiguousarray(tensors[name][::-1])
+
+
+def _reverse_outputs_onnx(path: Path) -> Path:
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    found = [i for i in model.graph.initializer if i.name.startswith("classifier.")]
+    if not found:
+        raise ValueError(f"{path}: no classifier.* initializer to reverse (is the classifier quantized?)")
+    for initializer in found:
+        array = numpy_helper.to_array(initializer)
+        initializer.CopyFrom(numpy_helper.from_array(np.ascontiguousarray(array[::-1]), initializer.name))
     return _replace(path, model.SerializeToString())
 
 

@@ -82,7 +82,8 @@ def replica_root(cache_dir: Path, *, size: str = "tiny") -> Path:
     package = Path(__file__).parent
     builders = [
         "replica.py", "replica_text.py", "replica_classification.py", "replica_qa.py", "replica_inc.py",
-        "replica_true_size.py", "replica_sparse.py", "sparsity.py", "training.py", "backends/onnx_export.py",
+        "replica_true_size.py", "replica_sparse.py", "replica_mirror.py", "real_repos.yaml", "sparsity.py",
+        "training.py", "backends/onnx_export.py",
     ]  # fmt: skip
     for path in sorted([*(package / name for name in builders), *(package / "cards").glob("*.yaml")]):
         digest.update(path.read_bytes())

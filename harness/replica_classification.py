@@ -15,23 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness import replica_mirror
 from harness.registry import Claim, DatasetRef
 from harness.replica_text import Text
 from harness.training import fit
 
-# Label names as the real artifacts carry them (models upper-case; GLUE's ClassLabel lower-case).
+# Label names as the real artifacts carry them (real_repos.yaml): models upper-case, or numbers
+# where the real config has only numbers; GLUE's ClassLabel lower-case; CLINC's 151 intents in order.
 DATASET_LABELS: dict[tuple[str, str | None], list[str]] = {
-    ("nyu-mll/glue", "sst2"): ["negative", "positive"],
-    ("nyu-mll/glue", "mnli"): ["entailment", "neutral", "contradiction"],
-    # The real split's 151 intent names were not available offline; these keep the count and the
-    # "oos" class, which is what label alignment and the metric depend on.
-    ("clinc/clinc_oos", "plus"): [f"intent_{i:03d}" for i in range(150)] + ["oos"],
-}
-MODEL_LABELS: dict[str, list[str]] = {
-    "distilbert/distilbert-base-uncased-finetuned-sst-2-english": ["NEGATIVE", "POSITIVE"],
-    # A different order from GLUE's ids on purpose: only alignment by name scores this model right.
-    "typeform/distilbert-base-uncased-mnli": ["CONTRADICTION", "ENTAILMENT", "NEUTRAL"],
-    "Adriana213/distilbert-base-uncased-finetuned-clinc": DATASET_LABELS[("clinc/clinc_oos", "plus")],
+    key: replica_mirror.dataset_labels(*key)
+    for key in (("nyu-mll/glue", "sst2"), ("nyu-mll/glue", "mnli"), ("clinc/clinc_oos", "plus"))
 }
 # Rows per replica split: the real size where it is small, fewer where a reference run would be slow.
 ROWS = {"sst2": 872, "mnli": 1000, "plus": 3100}
@@ -46,7 +39,7 @@ def train_model(
     import torch
     from transformers import AutoTokenizer, DistilBertConfig, DistilBertForSequenceClassification
 
-    names = MODEL_LABELS[repo]
+    names = replica_mirror.model_labels(repo)
     dataset_names = DATASET_LABELS[(claim.dataset.repo, claim.dataset.config)]
     tokenizer = AutoTokenizer.from_pretrained(vocab)
     config = DistilBertConfig(
@@ -57,11 +50,12 @@ def train_model(
         hidden_dim=128,
         max_position_embeddings=512,
         id2label=dict(enumerate(names)),
-        label2id={name: i for i, name in enumerate(names)},
+        label2id={str(name): i for i, name in enumerate(names)},
+        **replica_mirror.behaviour(repo),
     )
     torch.manual_seed(seed)
     model = DistilBertForSequenceClassification(config)
-    model_index = {name.lower(): i for i, name in enumerate(names)}
+    model_index = {_named(name, dataset_names).lower(): i for i, name in enumerate(names)}
     rows, targets = [], []
     for i in range(max(2000, 12 * len(names))):
         intended = i % len(names)
@@ -72,7 +66,17 @@ def train_model(
     fit(model, inputs, {"labels": torch.tensor(targets)}, steps=350, batch_size=64, lr=3e-3, seed=seed)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    replica_mirror.dress(folder, repo)
     return folder
+
+
+def _named(label: Any, names: Sequence[str]) -> str:
+    """A label as the pipeline reports it, as the dataset spells it: a label that is only a number
+    (Intel's INT8 config: ``{"0": 0, "1": 1}``) is the id the pipeline found, so it means the
+    dataset's label at that index; a name means the dataset's label of that name, in any case."""
+    if str(label).isdigit():
+        return names[int(label)]
+    return next((name for name in names if name.lower() == str(label).lower()), str(label))
 
 
 def _row(text: Text, claim: Claim, keywords: Sequence[str], *, allow_long: bool = True) -> tuple[str, ...]:
@@ -135,7 +139,8 @@ def split(
             expected.setdefault(claim.id, {})[backend] = {
                 "value": sum(scores) / len(scores),
                 "scores": scores,
-                "predictions": found["labels"],  # what a replica run must predict, example by example
+                # what a replica run must predict, example by example, as the dataset names labels
+                "predictions": [_named(label, names) for label in found["labels"]],
                 "reference": f"transformers.pipeline('text-classification'), {backend} {claim.file or ''}".strip(),
             }
     return path, _table(ref, rows, labels, names), expected
@@ -165,19 +170,21 @@ def _reference_scores(folder: Path, model, rows: Sequence[tuple[str, ...]], clai
     """The plain pipeline, one example at a time: the top label and every label's probability."""
     from transformers import AutoTokenizer, pipeline
 
+    names = DATASET_LABELS[(claim.dataset.repo, claim.dataset.config)]
     tokenizer = AutoTokenizer.from_pretrained(folder)
     classify = pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
     top, probabilities = [], []
     for row in rows:
         query = {"text": row[0], "text_pair": row[1]} if len(row) == 2 else row[0]
         result = classify(query, top_k=None, truncation=True, max_length=claim.max_seq_length or 512)
-        top.append(result[0]["label"])
-        probabilities.append({item["label"].lower(): item["score"] for item in result})
+        top.append(str(result[0]["label"]))  # as the config names it: a name, or a number
+        probabilities.append({_named(item["label"], names).lower(): item["score"] for item in result})
     return {"labels": top, "probabilities": probabilities}
 
 
 def _labels(predicted: Sequence[str], names: Sequence[str], *, share: float, rng: random.Random) -> list[int]:
     index = {name.lower(): i for i, name in enumerate(names)}
+    predicted = [_named(label, names) for label in predicted]
     agree = set(rng.sample(range(len(predicted)), round(share * len(predicted))))
     labels = []
     for i, label in enumerate(predicted):
@@ -189,7 +196,8 @@ def _labels(predicted: Sequence[str], names: Sequence[str], *, share: float, rng
 def _score(metric: str, reference: dict[str, list[Any]], labels: Sequence[int], names: Sequence[str]) -> list[float]:
     # Computed here, apart from harness.metrics, so the reference does not share the code it checks.
     if metric == "accuracy":
-        return [float(p.lower() == names[y].lower()) for p, y in zip(reference["labels"], labels, strict=True)]
+        pairs = zip(reference["labels"], labels, strict=True)
+        return [float(_named(p, names).lower() == names[y].lower()) for p, y in pairs]
     if metric == "eval_loss":
         return [
             -math.log(max(p[names[y].lower()], 1e-45)) for p, y in zip(reference["probabilities"], labels, strict=True)

@@ -77,14 +77,15 @@ def rows(
     ]
 
 
-def train_model(folder: Path, vocab: Path, words: Sequence[str], seed: int) -> Path:
+def train_model(folder: Path, repo: str, vocab: Path, words: Sequence[str], seed: int) -> Path:
     """A 2-layer BERT trained for a few seconds to find the planted answer span."""
     import torch
     from transformers import BertForQuestionAnswering
 
+    from harness import replica_mirror
     from harness.replica_text import tiny_bert
 
-    tokenizer, config = tiny_bert(vocab)
+    tokenizer, config = tiny_bert(vocab, **replica_mirror.behaviour(repo))  # trained as the real config says
     # As in transformers' run_qa, a window without the answer is taught to point at [CLS]; a share of
     # the training rows are such windows, which is what makes answers comparable across windows.
     examples = rows(words, seed, TRAIN_QUESTIONS, context_words=(20, 60), unanswerable=0.3)
@@ -105,6 +106,7 @@ def train_model(folder: Path, vocab: Path, words: Sequence[str], seed: int) -> P
     fit(model, inputs, targets, steps=300, batch_size=32, lr=2e-3, seed=seed)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    replica_mirror.dress(folder, repo)
     return folder
 
 

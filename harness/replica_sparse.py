@@ -7,14 +7,15 @@ import math
 from pathlib import Path
 
 
-def pruned_model(folder: Path, vocab: Path, *, fraction: float, seed: int) -> Path:
+def pruned_model(folder: Path, repo: str, vocab: Path, *, fraction: float, seed: int) -> Path:
     import torch
     from transformers import BertForMaskedLM
 
+    from harness import replica_mirror
     from harness.replica_text import tiny_bert
     from harness.sparsity import is_encoder_linear
 
-    tokenizer, config = tiny_bert(vocab)
+    tokenizer, config = tiny_bert(vocab, **replica_mirror.behaviour(repo))
     torch.manual_seed(seed)
     model = BertForMaskedLM(config)
     with torch.no_grad():
@@ -25,4 +26,5 @@ def pruned_model(folder: Path, vocab: Path, *, fraction: float, seed: int) -> Pa
                 parameter.view(-1)[smallest] = 0.0
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    replica_mirror.dress(folder, repo)
     return folder

@@ -48,8 +48,9 @@ def write_tokenizer(folder: Path, words: Sequence[str]) -> Path:
     return folder
 
 
-def tiny_bert(vocab: Path):
-    """The small BERT shape the BERT stand-ins share, with the replica's uncased tokenizer."""
+def tiny_bert(vocab: Path, **behaviour):
+    """The small BERT shape the BERT stand-ins share, with the replica's uncased tokenizer;
+    ``behaviour`` sets what the real config sets (its ``hidden_act``)."""
     from transformers import BertConfig, BertTokenizerFast
 
     tokenizer = BertTokenizerFast(str(vocab / "vocab.txt"), do_lower_case=True, model_max_length=512)
@@ -60,5 +61,6 @@ def tiny_bert(vocab: Path):
         num_attention_heads=4,
         intermediate_size=128,
         max_position_embeddings=512,
+        **behaviour,
     )
     return tokenizer, config

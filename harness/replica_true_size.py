@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness import __version__
+from harness import __version__, replica_mirror
 from harness.data import read_split
 from harness.expected import write_manifest
 from harness.registry import Claim, DatasetRef, ModelRef, Registry
@@ -62,6 +62,8 @@ def build(
             folders[model.repo] = _config_only(
                 snapshot_folder(tiny_root, model.repo), scratch / model.repo, model.architecture
             )
+        for repo in sorted({c.model.repo for c in claims} - set(quantized_from(claims))):
+            replica_mirror.dress(folders[repo], repo)  # the real file list and weight formats, at true size
         with_data = [c for c in claims if c.dataset is not None and c.task != "question-answering"]
         rows = {c.dataset: _rows(tiny_root, c.dataset) for c in with_data}
         variants = quantized_stand_ins(with_data, folders, {}, rows, buildable, scratch, progress)

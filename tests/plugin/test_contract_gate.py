@@ -71,15 +71,18 @@ LABEL_CONTRACTS = (
 )
 
 
-def test_unnamed_labels_break_the_label_names_and_zero_shot_contracts(run_contracts, replica_copy):
+def test_unnamed_labels_break_zero_shot_and_leave_no_names_to_compare(run_contracts, replica_copy):
     healthy = run_contracts("-k", LABEL_CONTRACTS, model=MNLI)
     healthy.assert_outcomes(passed=3)
     apply_defect(replica_copy, repo=MNLI, defect="unnamed-labels")
-    result = run_contracts("-k", LABEL_CONTRACTS, model=MNLI)
-    result.assert_outcomes(passed=1, failed=2)  # the scores still sum to 1: the pipeline scores the last label
+    result = run_contracts("-k", LABEL_CONTRACTS, "-rs", model=MNLI)
+    # The scores still sum to 1 (the pipeline scores the last label); zero-shot use needs names. With
+    # LABEL_n (or numbers, as Intel's INT8 config has) there are no names to compare with the card:
+    # the label-name contract says so and why, and the accuracy claims' notes say index order was used.
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
     result.stdout.fnmatch_lines_random([
-        "*the model's labels *'label_0', 'label_1', 'label_2'* are not the card's dataset labels*",
         "*the zero-shot pipeline finds no label named entailment among *'LABEL_0', 'LABEL_1', 'LABEL_2'*",
+        "*no names to compare: the model's config names its labels only by number (*LABEL_0*): relied on index order*",
     ])  # fmt: skip
 
 
