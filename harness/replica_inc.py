@@ -4,8 +4,8 @@ INC's static post-training quantization (``INCQuantizer`` with ``PostTrainingQua
 "static")``) runs on calibration rows from the replica dataset and saves INC's current format
 (``best_configure`` as plain data in ``pytorch_model.bin``, plus ``inc_config.json``). Intel's 2022
 format keeps ``best_configure`` as a pickled INC object; it is made here from the same weights by
-storing the config as INC's ``DotDict``, which torch's ``weights_only`` loader refuses, as it
-refuses the real 2022 file.
+storing the config as INC's ``DotDict`` under its 2022 module name, which torch's ``weights_only``
+loader refuses, as it refuses the real 2022 file.
 """
 
 from __future__ import annotations
@@ -44,12 +44,29 @@ def quantize(source: Path, out: Path, *, calibration: Sequence[tuple[str, ...]],
     return out
 
 
+# Where Intel's 2022 checkpoints say DotDict lives (INC 1.x); INC 3.4-3.7 alias that module to
+# neural_compressor.utils.utility in neural_compressor/utils/pytorch.py, which is how they still load.
+DOTDICT_2022 = "neural_compressor.conf.dotdict"
+
+
 def to_2022_format(current: Path, target: Path) -> Path:
-    """Re-save a current-format checkpoint with ``best_configure`` as a pickled INC object."""
+    """Re-save a current-format checkpoint with ``best_configure`` as a pickled INC object, under the
+    global name the real 2022 files carry (``neural_compressor.conf.dotdict.DotDict``), so loading it
+    takes the path the real file takes: through INC's module alias."""
+    import sys
+
+    import neural_compressor.utils.pytorch  # noqa: F401  (registers the alias)
     import torch
     from neural_compressor.utils.utility import DotDict
 
+    if sys.modules.get(DOTDICT_2022) is None:
+        raise RuntimeError(f"this Intel Neural Compressor does not alias {DOTDICT_2022}: 2022 checkpoints cannot load")
     state = torch.load(current, map_location="cpu", weights_only=True)
     state["best_configure"] = DotDict(state["best_configure"])
-    torch.save(state, target)
+    module = DotDict.__module__
+    DotDict.__module__ = DOTDICT_2022  # pickle records the class by this name; the alias resolves it back
+    try:
+        torch.save(state, target)
+    finally:
+        DotDict.__module__ = module
     return target

@@ -1,10 +1,12 @@
-"""Export a transformers folder to ONNX and quantize it dynamically, with optimum."""
+"""Export a transformers folder to ONNX and quantize it: dynamically with optimum, or statically
+as Intel made its SST-2 ``model.onnx``."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from harness.hub import TORCH_WEIGHT_FILES
@@ -62,6 +64,57 @@ def quantize_dynamic(onnx_folder: Path, *, out: Path, file_name: str = "model.on
         quantizer.quantize(save_dir=scratch, quantization_config=config)
         out.mkdir(parents=True, exist_ok=True)
         shutil.move(str(Path(scratch) / "model_quantized.onnx"), out / file_name)
+    return out / file_name
+
+
+def quantize_static_like_intel(
+    source: Path, *, out: Path, calibration: Sequence[tuple[str, ...]], max_length: int, file_name: str = "model.onnx"
+) -> Path:
+    """Static QOperator INT8, following Intel's recipe for its SST-2 ``model.onnx`` (INC's ONNX
+    example): export at opset 14 with inputs ``input_ids`` and ``attention_mask``, ONNX Runtime's
+    BERT fusions, then static post-training quantization calibrated on ``calibration`` rows, each
+    padded to ``max_length`` as the example pads them. Weights and activations of every MatMul become
+    QLinearMatMul with fixed scales. ONNX Runtime's static QOperator quantizer has no QAttention (only
+    INC's own quantizer makes one), so the fused Attention stays FP32 here."""
+    import json
+
+    import numpy as np
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+    from optimum.exporters.onnx import main_export
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+
+    class Rows(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.rows = iter(calibration)
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            row = next(self.rows, None)
+            if row is None:
+                return None
+            encoded = tokenizer(*row, truncation=True, max_length=max_length, padding="max_length", return_tensors="np")
+            return {name: encoded[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        main_export(str(source), output=str(work / "fp32"), task="text-classification", opset=14,
+                    local_files_only=True, no_post_process=True)  # fmt: skip
+        fused = optimizer.optimize_model(
+            str(work / "fp32" / "model.onnx"), "bert", num_heads=config["n_heads"], hidden_size=config["dim"],
+            optimization_options=FusionOptions("bert"),
+        )  # fmt: skip
+        fused.save_model_to_file(str(work / "fused.onnx"))
+        # Shape inference first: the quantizer finds no calibrated range for tensors it cannot type.
+        quant_pre_process(str(work / "fused.onnx"), str(work / "typed.onnx"), skip_optimization=True)
+        out.mkdir(parents=True, exist_ok=True)
+        quantize_static(str(work / "typed.onnx"), str(out / file_name), Rows(), quant_format=QuantFormat.QOperator,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=False,
+                        op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})  # fmt: skip
     return out / file_name
 
 
