@@ -24,6 +24,11 @@ def add_parsers(commands) -> None:
         parser.add_argument("--lock", type=Path, default=Path(LOCK_NAME), metavar="PATH",
                             help=f"the lock file (default: ./{LOCK_NAME})")  # fmt: skip
     fetch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print, per repo, the files fetch would download and their sizes; download nothing",
+    )
+    fetch.add_argument(
         "--update",
         action="store_true",
         help="ignore the lock: fetch the revisions the cards name (then `harness lock --update`)",
@@ -37,18 +42,22 @@ def add_parsers(commands) -> None:
 
 def fetch_command(args: argparse.Namespace) -> int:
     from harness.artifacts import FilesMissing
-    from harness.fetch import fetch
+    from harness.fetch import fetch, plan
     from harness.hub import ArtifactMissing
     from harness.lockfile import LockMismatch
 
     location = _location(args, use_lock=not args.update)
     found = _artifacts(args)
     pinned_by = f"pinned by {args.lock}" if location.lock else "at the cards' revisions"
-    print(f"harness fetch: {len(found)} repos, {pinned_by}, into {location.label}", flush=True)
+    into = "(dry run: nothing is downloaded)" if args.dry_run else f"into {location.label}"
+    print(f"harness fetch: {len(found)} repos, {pinned_by}, {into}", flush=True)
     failed = []
     for artifact in found:
         pinned = location.lock.find(artifact.repo, artifact.repo_type) if location.lock else None
         try:
+            if args.dry_run:
+                print("\n".join(f"  {line}" for line in plan(artifact, location, pinned=pinned).describe()))
+                continue
             done = fetch(artifact, location, pinned=pinned)
         except (ArtifactMissing, FilesMissing, LockMismatch) as exc:
             failed.append(f"{artifact.describe()}: {exc}")

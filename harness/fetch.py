@@ -53,6 +53,38 @@ def fetch(artifact: Artifact, location: HubLocation, *, pinned: Pinned | None = 
     return Fetched(artifact=artifact, commit=folder.name, files=tuple(files), path=folder, moved_to=moved)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Planned:
+    artifact: Artifact
+    commit: str
+    files: tuple[tuple[str, int | None], ...]  # each file and its size in bytes, where the Hub gives it
+
+    def describe(self) -> list[str]:
+        total = sum(size or 0 for _, size in self.files)
+        lines = [f"{self.artifact.describe()}@{self.commit[:12]}: {len(self.files)} files, {_size(total)}"]
+        lines += [f"    {name}  {_size(size)}" for name, size in self.files]
+        return lines
+
+
+def plan(artifact: Artifact, location: HubLocation, *, pinned: Pinned | None = None) -> Planned:
+    """What ``fetch`` would download, from the Hub's listing of the repo; downloads nothing."""
+    from huggingface_hub import HfApi
+
+    revision = pinned.commit if pinned else artifact.revision
+    missing = _missing(artifact, revision, location)
+    with hub_errors(missing, label=location.label, offline=location.offline):
+        info = HfApi(endpoint=location.endpoint).repo_info(
+            artifact.repo, repo_type=artifact.repo_type, revision=revision, files_metadata=True
+        )
+    sizes = {sibling.rfilename: sibling.size for sibling in info.siblings or []}
+    names = sorted(pinned.files) if pinned else artifact.choose(sizes, at=f"revision {info.sha}")
+    return Planned(artifact=artifact, commit=info.sha or "", files=tuple((name, sizes.get(name)) for name in names))
+
+
+def _size(size: int | None) -> str:
+    return "size unknown" if size is None else f"{size / 2**20:.2f} MiB" if size >= 2**20 else f"{size} B"
+
+
 def pin(artifact: Artifact, location: HubLocation) -> Pinned:
     """The artifact as the cache holds it now (after ``fetch``): its commit and each used file's sha256.
 

@@ -18,8 +18,14 @@ from pathlib import Path
 
 from harness.lockfile import Lock, NotLocked, Pinned, verify
 
-# Files a model folder needs besides its weights: config, tokenizer, special tokens.
-MODEL_SUPPORT_PATTERNS = ("*.json", "*.txt", "*.model")
+# Files a model folder needs besides its weights: config, tokenizer, special tokens; named exactly,
+# so they match at the repo's root only. A glob such as "*.json" would also take an ``onnx/`` folder's
+# copies, ``trainer_state.json`` and ``eval_results_*.txt``, which no loader reads.
+MODEL_SUPPORT_PATTERNS = (
+    "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
+    "vocab.txt", "vocab.json", "merges.txt", "spiece.model", "sentencepiece.bpe.model", "tokenizer.model",
+    "inc_config.json",
+)  # fmt: skip
 # Preferred first: safetensors cannot execute code when loaded.
 TORCH_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
@@ -148,18 +154,21 @@ def resolve(
     def missing(what: str) -> ArtifactMissing:
         return ArtifactMissing(repo=repo, repo_type=repo_type, revision=revision, what=what, fetch=fetch)
 
-    snapshot = _download(repo, repo_type, revision, patterns, location, missing)
+    snapshot = _download(repo, repo_type, revision, patterns, location, missing, required=required)
     for group in required:
         if not any(snapshot.matching(name) for name in group):
             raise missing(f"the cached snapshot {snapshot.revision} has no file matching {' or '.join(group)}")
     return snapshot
 
 
-def _download(repo, repo_type, revision, patterns, location: HubLocation, missing) -> Snapshot:
+def _download(repo, repo_type, revision, patterns, location: HubLocation, missing, *, required=()) -> Snapshot:
     # Imported here: the plugin loads this module and must stay light until a claim is checked.
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import HfApi, snapshot_download
 
     with hub_errors(missing, label=location.label, offline=location.offline):
+        if not location.offline:
+            info = HfApi(endpoint=location.endpoint).repo_info(repo, repo_type=repo_type, revision=revision)
+            patterns = first_alternatives(patterns, required, [s.rfilename for s in info.siblings or []])
         folder = snapshot_download(
             repo,
             repo_type=repo_type,
@@ -170,6 +179,18 @@ def _download(repo, repo_type, revision, patterns, location: HubLocation, missin
             endpoint=location.endpoint,
         )
     return Snapshot(repo=repo, repo_type=repo_type, revision=Path(folder).name, path=Path(folder))
+
+
+def first_alternatives(patterns: Sequence[str], required: Sequence[Sequence[str]], listing: Sequence[str]) -> list[str]:
+    """``patterns`` less the alternatives a repo does not need: of each required group, only the first
+    alternative the listing holds (a repo with both weight formats gives its safetensors only)."""
+    import fnmatch
+
+    dropped: set[str] = set()
+    for group in required:
+        present = [glob for glob in group if fnmatch.filter(listing, glob)]
+        dropped.update(present[1:])
+    return [pattern for pattern in patterns if pattern not in dropped]
 
 
 def _resolve_pinned(

@@ -9,13 +9,13 @@ import pytest
 
 from harness.artifacts import Artifact, FilesMissing, artifacts
 from harness.fetch import fetch, pin
-from harness.hub import ArtifactMissing, HubLocation, resolve
+from harness.hub import MODEL_SUPPORT_PATTERNS, ArtifactMissing, HubLocation, resolve
 from harness.lockfile import Lock, LockMismatch, NotLocked
 from harness.registry import load_registry
 
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 SST2_INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
-MODEL_PATTERNS = ["*.json", "*.txt", "*.model", "model.safetensors", "pytorch_model.bin"]
+MODEL_PATTERNS = [*MODEL_SUPPORT_PATTERNS, "model.safetensors", "pytorch_model.bin"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def online(fake_hub, tmp_path, monkeypatch) -> HubLocation:
 
 
 def model(repo: str = SST2_FP32, weights: tuple[str, ...] = ("model.safetensors", "pytorch_model.bin")) -> Artifact:
-    return Artifact(repo=repo, repo_type="model", revision=None, optional=("*.json", "*.txt", "*.model"),
+    return Artifact(repo=repo, repo_type="model", revision=None, optional=MODEL_SUPPORT_PATTERNS,
                     choices=(("config.json",), weights), claims=("a-claim",))  # fmt: skip
 
 
@@ -82,7 +82,10 @@ def test_lock_pins_the_commit_and_the_sha256_of_every_file(fake_hub, online):
 
     main = fake_hub.repo(SST2_FP32).refs["main"]
     assert pinned.commit == main
-    expected = {n: hashlib.sha256(c).hexdigest() for n, c in fake_hub.repo(SST2_FP32).commits[main].items()}
+    served = fake_hub.repo(SST2_FP32).commits[main]
+    # what loading reads, at the root: config, tokenizer files, one weight file (safetensors first)
+    expected = {n: hashlib.sha256(served[n]).hexdigest() for n in ("config.json", "tokenizer_config.json",
+                                                                    "vocab.txt", "model.safetensors")}  # fmt: skip
     assert dict(pinned.files) == expected
     Lock.of(online.lock_path, [pinned]).write()
     assert Lock.read(online.lock_path).find(SST2_FP32, "model") == pinned
@@ -143,9 +146,9 @@ def test_a_file_that_disappears_between_runs_is_named_offline_and_fetched_again_
 def test_a_file_deleted_on_the_hub_keeps_the_pinned_commit_and_is_named_on_update(fake_hub, online):
     location = locked(fake_hub, online)
     pinned = location.lock.find(SST2_FP32, "model")
-    fake_hub.commit(SST2_FP32, {"model.safetensors": None})
+    fake_hub.commit(SST2_FP32, {"model.safetensors": None, "pytorch_model.bin": None})
 
-    again = fetch(model(), location, pinned=pinned)  # the lock's commit still has it
+    again = fetch(model(), location, pinned=pinned)  # the lock's commit still has them
     assert again.commit == pinned.commit
     with pytest.raises(FilesMissing, match="has no file matching model.safetensors or pytorch_model.bin"):
         fetch(model(), online)  # the cards' revision (main) no longer does
