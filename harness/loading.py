@@ -32,6 +32,7 @@ class Settings:
     work_dir: Path
     limit: int | None = None
     seed: int = 0
+    diagnose: bool = False  # on a failure, evaluate again to find why (--harness-diagnose)
     expectations: ReplicaExpectations | None = None
     allow_pickle: bool = False
     # progress(description, total) -> a display with update(n) and close(); None shows nothing

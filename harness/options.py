@@ -39,6 +39,12 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="N",
         help="evaluate a seeded, label-stratified sample of N examples per claim",
     )
+    group.addoption(
+        "--harness-diagnose",
+        action="store_true",
+        help="on a failed accuracy, F1 or loss claim, evaluate again to find why: at other sequence lengths, on "
+        "the dataset's other cached splits, with the config's activation swapped",
+    )
     group.addoption("--harness-seed", type=int, default=0, metavar="SEED", help="seed of --harness-limit samples")
     group.addoption(
         "--harness-strict",

@@ -67,6 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
         cache_dir=Path(cache).resolve() if cache else default_cache_dir(),
         strict=config.getoption("harness_strict"),
         limit=config.getoption("harness_limit"),
+        diagnose=config.getoption("harness_diagnose"),
         seed=config.getoption("harness_seed"),
         allow_pickle=config.getoption("harness_allow_pickle"),
         models=tuple(config.getoption("harness_model")),

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -102,7 +103,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     else:
         judged = _judge_on_replica(claim, backend, settings, indices, evaluation, population=len(split))
     found_notes = judged.pop("notes", ())
-    return Verdict(
+    verdict = Verdict(
         **judged,
         measured=measured,
         notes=(*evaluation.notes, *found_notes, *evaluation.warnings, *cache_note),
@@ -112,6 +113,36 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
         features_per_second=_rate(evaluation.features, evaluation.seconds),
         **common,
     )
+    if not verdict.failed:
+        return verdict
+    found = _diagnosis(claim, verdict, evaluation, model, rows)
+    if settings.diagnose:
+        from harness.diagnosis_runs import deeper
+
+        found += deeper(claim, backend, settings, model, data, len(rows), measured)
+    return replace(verdict, diagnosis=found)
+
+
+def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Snapshot, rows: Split) -> tuple[str, ...]:
+    """Probes of a failure that reuse its predictions; a probe that cannot run says why."""
+    from harness.diagnosis import diagnose
+
+    try:
+        return diagnose(
+            claim, target=verdict.target if verdict.target is not None else claim.value,
+            predictions=evaluation.predictions, scores=np.asarray(evaluation.scores), labels=rows.labels,
+            label_names=rows.label_names, model_folder=model.path,
+            columns=[rows.inputs[name] for name in claim.dataset.inputs],
+            max_length=claim.max_seq_length or _model_max_length(model.path),
+        )  # fmt: skip
+    except (OSError, ValueError, KeyError) as exc:  # a probe's failure must not hide the verdict
+        return (f"not run: {type(exc).__name__}: {exc}",)
+
+
+def _model_max_length(folder: Path) -> int:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(folder).model_max_length
 
 
 def evaluate(
@@ -140,14 +171,14 @@ def evaluate(
     if claim.task in CLASSIFICATION_TASKS:
         from harness.tasks import classification
 
-        alignment = classification.align(predictor.id2label, rows.label_names)
+        alignment = classification.align(predictor.id2label, rows.label_names, card_labels=claim.model.labels)
         encoded, refused = feature_cache.cached(
             features, key, lambda: classification.encode(tokenizer, rows, inputs=inputs, max_length=max_length),
             to_arrays=engine.Encoded.to_arrays, from_arrays=engine.Encoded.from_arrays,
         )  # fmt: skip
         result = engine.run(predictor, encoded, on_batch=progress(len(encoded)), shards=distributed.current())
         scores = classification.scores(claim.metric, result.logits, rows.labels, alignment)
-        predicted = [predictor.id2label[int(i)] for i in result.logits.argmax(axis=1)]
+        predicted = classification.predicted_labels(result.logits, alignment, predictor.id2label, rows.label_names)
         return Evaluation(
             scores=scores, predictions=predicted, notes=(alignment.note,), seconds=time.perf_counter() - start,
             features=len(encoded), warnings=tuple(filter(None, [refused])),
@@ -217,7 +248,9 @@ def check_sparsity(claim: Claim, backend: str, settings: Settings) -> Verdict:
         claimed=claim.value,
         target=claim.value,
         target_from="what the stand-in was pruned to (the card's figure, by magnitude): checks the harness's "
-        "measurement, not the real model" if on_stand_in else None,
+        "measurement, not the real model"
+        if on_stand_in
+        else None,
         measured=fractions[least],
         tolerance=claim.tolerance.describe(),
         mode="replica" if on_stand_in else "card",

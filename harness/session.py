@@ -49,6 +49,7 @@ class HarnessSession:
     models: tuple[str, ...]
     backends: tuple[str, ...]
     no_cache: bool = False  # compute every prediction, reuse nothing
+    diagnose: bool = False  # on a failure, evaluate again to find why (--harness-diagnose)
     threads: int | None = None  # intra-op threads of every backend (--harness-threads)
     lock: Lock | None = None  # pins for --harness-hub hub (harness.lock)
     lock_path: Path | None = None  # where the lock is, or would be
@@ -200,6 +201,7 @@ class HarnessSession:
             location=resolved.location,
             work_dir=self.cache_dir / "work",
             limit=self.limit,
+            diagnose=self.diagnose,
             seed=self.seed,
             expectations=resolved.expectations,
             allow_pickle=self.allow_pickle,

@@ -40,6 +40,7 @@ class Verdict:
     source: str = ""
     reason: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    diagnosis: tuple[str, ...] = field(default_factory=tuple)  # a failure's probes: what was tried, what was found
     seconds: float | None = None
     examples_per_second: float | None = None
     features: int | None = None  # model inputs: one per example, or several windows per QA question
@@ -97,6 +98,8 @@ class Verdict:
             lines.append(f"  speed      {self.features_per_second:.0f} features/s ({self.features} features)")
         for note in self.notes:
             lines.append(f"  note       {note}")
+        for line in self.diagnosis:
+            lines.append(f"  diagnosis  {line}")
         return "\n".join(lines)
 
     @property
@@ -108,7 +111,8 @@ class Verdict:
 
     def as_dict(self) -> dict[str, Any]:
         interval = list(self.interval) if self.interval is not None else None
-        return {**asdict(self), "notes": list(self.notes), "interval": interval, "compared_with": self.compared_with}
+        return {**asdict(self), "notes": list(self.notes), "diagnosis": list(self.diagnosis), "interval": interval,
+                "compared_with": self.compared_with}  # fmt: skip
 
 
 def _fmt(value: float | None) -> str:

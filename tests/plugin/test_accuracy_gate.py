@@ -54,8 +54,50 @@ def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy)
             "*backend    torch",
             f"*model      {SST2_FP32} @ *",
             "*dataset    nyu-mll/glue sst2/validation @ *",
+            "*note       labels named by the model's config, matched by name (the model orders them differently)",
+            "*diagnosis  label order: reading the model's labels as POSITIVE → negative, NEGATIVE → positive (the run "
+            "read POSITIVE → positive, NEGATIVE → negative) gives accuracy 0.9106 where the run measured 0.0894*",
+            "*diagnosis  truncation: * of 872 examples are longer than max_seq_length 128 tokens*",
         ]
     )
+
+
+def test_numbered_labels_in_the_wrong_index_order_fail_saying_index_order_was_all_there_was(run_suite, replica_copy):
+    # Intel's INT8 config names its labels {"0": 0, "1": 1}; here the model's outputs are reversed under it.
+    apply_defect(replica_copy, repo=SST2_INT8, defect="reverse-outputs")
+    result = run_suite(
+        "-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-model", SST2_INT8, "--harness-backend", "onnx"
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*claim sst2-int8-onnx-accuracy [[]onnx[]] DOES NOT HOLD*",
+        "*note       the model's config names its labels only by number ([[]0, 1[]]): relied on index order, taking "
+        "the dataset's (0 → negative, 1 → positive)*",
+        "*diagnosis  label order: reading the model's labels as 0 → positive, 1 → negative*gives accuracy 0.9*",
+    ])  # fmt: skip
+
+
+def test_a_too_short_max_seq_length_fails_with_the_truncation_named(run_suite, replica_copy, tmp_path):
+    from importlib import resources
+
+    import yaml
+
+    card = yaml.safe_load((resources.files("harness") / "cards" / "intel-distilbert-sst2-int8.yaml").read_text())
+    card["claims"] = [dict(c, max_seq_length=6) for c in card["claims"] if c["id"] == "sst2-fp32-accuracy"]
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "short.yaml").write_text(yaml.safe_dump(card))
+    result = run_suite("-m", "accuracy", "--harness-hub", str(replica_copy), "--harness-cards", str(tmp_path / "cards"),
+                       "--harness-backend", "torch", "--harness-diagnose")  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD*",
+        "*diagnosis  truncation: * of 872 examples are longer than max_seq_length 6 tokens (longest: *) and were cut; "
+        "on the other * the accuracy is *, on the cut ones *",
+        # --harness-diagnose: evaluated again, at the encoder's longest input, on other splits, other activation
+        "*diagnosis  max_seq_length: at 512 instead of 6 tokens the accuracy is 0.9* (the run: 0.*), on 872 examples",
+        "*diagnosis  other splits: the cached dataset holds none beside validation in sst2/ (fetch them to compare)",
+        "*diagnosis  activation: with activation relu instead of gelu the accuracy is *, on 872 examples",
+    ])  # fmt: skip
 
 
 def test_damaged_weights_fail_on_both_backends(run_suite, replica_copy):
@@ -118,7 +160,7 @@ def test_a_head_perturbed_to_change_3_percent_of_predictions_fails(run_suite, re
     result.stdout.fnmatch_lines([
         "*claim sst2-fp32-accuracy [[]torch[]] DOES NOT HOLD on the stand-in*",
         f"*differ     * of {shown} examples predicted otherwise than the reference (at most 0 allowed)",
-        "*note       first examples that differ (split index: run / reference): *'NEGATIVE' / 'POSITIVE'*",
+        "*note       first examples that differ (split index: run / reference): *'negative' / 'positive'*",
     ])  # fmt: skip
 
 
