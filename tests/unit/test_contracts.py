@@ -36,7 +36,17 @@ def test_logits_of_the_wrong_shape_or_kind_are_named(logits, message):
     assert message in problem
 
 
-def test_the_replicas_onnx_int8_file_is_recognised_as_dynamically_quantized(replica_root):
-    assert contracts.precision("onnx", snapshot_folder(replica_root, INT8) / "model.onnx") == "dynamic-int8"
+def test_the_replicas_onnx_int8_file_is_recognised_as_statically_quantized(replica_root, tmp_path):
+    # Intel's model.onnx is static QOperator INT8, and so is its stand-in (QLinearMatMul, fixed scales)
+    assert contracts.precision("onnx", snapshot_folder(replica_root, INT8) / "model.onnx") == "static-int8"
     assert contracts.precision("onnx", None) == "fp32"  # an export of the PyTorch weights
     assert contracts.precision("inc") == "static-int8"
+    # `harness eval --backend onnx-int8` quantizes dynamically: activation scales computed per batch
+    import onnx
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "scale", "zero"])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.UINT8, [1])])  # fmt: skip
+    onnx.save(helper.make_model(graph), str(tmp_path / "dynamic.onnx"))
+    assert contracts.precision("onnx", tmp_path / "dynamic.onnx") == "dynamic-int8"
