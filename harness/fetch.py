@@ -61,7 +61,8 @@ class Planned:
 
     def describe(self) -> list[str]:
         total = sum(size or 0 for _, size in self.files)
-        lines = [f"{self.artifact.describe()}@{self.commit[:12]}: {len(self.files)} files, {_size(total)}"]
+        count = f"{len(self.files)} file{'' if len(self.files) == 1 else 's'}"
+        lines = [f"{self.artifact.describe()}@{self.commit[:12]}: {count}, {_size(total)}"]
         lines += [f"    {name}  {_size(size)}" for name, size in self.files]
         return lines
 
@@ -82,7 +83,12 @@ def plan(artifact: Artifact, location: HubLocation, *, pinned: Pinned | None = N
 
 
 def _size(size: int | None) -> str:
-    return "size unknown" if size is None else f"{size / 2**20:.2f} MiB" if size >= 2**20 else f"{size} B"
+    if size is None:
+        return "size unknown"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def pin(artifact: Artifact, location: HubLocation) -> Pinned:

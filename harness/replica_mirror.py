@@ -97,7 +97,7 @@ def dress(folder: Path, repo: str, *, keep: Sequence[str] = ()) -> None:
 
         AutoTokenizer.from_pretrained(folder).save_pretrained(folder)
     for name, content in (found.get("contents") or {}).items():
-        (folder / name).write_text(json.dumps(content) + "\n", encoding="utf-8")
+        (folder / name).write_text(json.dumps(content), encoding="utf-8")  # byte for byte: 48 B, no newline
     _weight_formats(folder, files)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.relative_to(folder).as_posix()
