@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,11 +26,11 @@ ACTIVATIONS = {"gelu": "relu", "relu": "gelu"}
 
 
 def deeper(claim: Claim, backend: str, settings: Settings, model: Snapshot, data: Snapshot, rows_used: int,
-           measured: float) -> tuple[str, ...]:  # fmt: skip
-    """The ``diagnosis:`` lines of the probes that evaluate again."""
+           measured: float, predictions: Sequence[str]) -> tuple[str, ...]:  # fmt: skip
+    """The ``diagnosis:`` lines of the probes that evaluate again; ``predictions`` are the run's."""
     lines = [other_length(claim, backend, settings, model, data, rows_used, measured)]
     lines += other_splits(claim, backend, settings, model, data, rows_used)
-    lines.append(other_activation(claim, backend, settings, model, data, rows_used))
+    lines.append(other_activation(claim, backend, settings, model, data, rows_used, predictions))
     return tuple(line for line in lines if line)
 
 
@@ -39,13 +40,13 @@ def _evaluate(claim: Claim, backend: str, settings: Settings, model: Snapshot, d
     split = read_split(data.matching(claim.dataset.files), inputs=claim.dataset.inputs, label=claim.dataset.label)
     indices = sample(claim, split, limit=limit if limit < len(split) else None, seed=settings.seed)
     evaluation, _ = evaluation_of(claim, backend, settings, model, data, indices, split.take(indices))
-    return float(np.mean(evaluation.scores)), len(indices)
+    return float(np.mean(evaluation.scores)), len(indices), evaluation.predictions
 
 
 def other_length(claim, backend, settings, model, data, rows_used: int, measured: float) -> str:
     current = claim.max_seq_length or LONGEST
     other = LONGEST if current < LONGEST else 128
-    value, n = _evaluate(replace(claim, max_seq_length=other), backend, settings, model, data, rows_used)
+    value, n, _ = _evaluate(replace(claim, max_seq_length=other), backend, settings, model, data, rows_used)
     return (f"max_seq_length: at {other} instead of {current} tokens the {claim.metric} is {value:.4f} "
             f"(the run: {measured:.4f}), on {n} examples")  # fmt: skip
 
@@ -62,7 +63,7 @@ def other_splits(claim, backend, settings, model, data, rows_used: int) -> list[
     for name in others:
         probe = replace(claim, dataset=replace(ref, split=name, files=f"{folder}/{name}-*.parquet"))
         try:
-            value, n = _evaluate(probe, backend, settings, model, data, rows_used)
+            value, n, _ = _evaluate(probe, backend, settings, model, data, rows_used)
         except DataError as exc:  # e.g. a test split whose labels are hidden (-1)
             lines.append(f"other splits: {name}: not evaluated ({exc})")
             continue
@@ -70,7 +71,7 @@ def other_splits(claim, backend, settings, model, data, rows_used: int) -> list[
     return lines
 
 
-def other_activation(claim, backend, settings, model, data, rows_used: int) -> str | None:
+def other_activation(claim, backend, settings, model, data, rows_used: int, predictions: Sequence[str]) -> str | None:
     """The claim with the config's activation swapped (gelu and relu): does the config say how the
     model was trained?"""
     config = json.loads((model.path / "config.json").read_text(encoding="utf-8"))
@@ -87,6 +88,8 @@ def other_activation(claim, backend, settings, model, data, rows_used: int) -> s
                 (folder / item.name).symlink_to(item.resolve())
         (folder / "config.json").write_text(json.dumps({**config, key: swapped}), encoding="utf-8")
         probe_model = replace(model, revision=f"{model.revision} with {key} {swapped}", path=folder)
-        value, n = _evaluate(claim, backend, settings, probe_model, data, rows_used)
+        value, n, found = _evaluate(claim, backend, settings, probe_model, data, rows_used)
+    changed = sum(a != b for a, b in zip(found, predictions, strict=True)) if len(found) == len(predictions) else None
+    moved = "" if changed is None else f"; {changed} of {n} predictions change"
     was = config[key]
-    return f"activation: with {key} {swapped} instead of {was} the {claim.metric} is {value:.4f}, on {n} examples"
+    return f"activation: with {key} {swapped} instead of {was} the {claim.metric} is {value:.4f} on {n} examples{moved}"

@@ -119,7 +119,7 @@ def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     if settings.diagnose:
         from harness.diagnosis_runs import deeper
 
-        found += deeper(claim, backend, settings, model, data, len(rows), measured)
+        found += deeper(claim, backend, settings, model, data, len(rows), measured, evaluation.predictions)
     return replace(verdict, diagnosis=found)
 
 

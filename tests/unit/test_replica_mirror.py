@@ -28,7 +28,10 @@ def test_each_stand_in_holds_the_real_repos_files(replica_root, repo):
     folder = snapshot_folder(replica_root, repo)
     held = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir())
     real = sorted(name for name in replica_mirror.model_facts(repo)["files"] if built_here(repo, name))
-    assert held == real, f"{repo}: the stand-in holds {held}, the real repository {real}"
+    assert held == real, (
+        f"{repo}: the stand-in lacks {sorted(set(real) - set(held))} and holds {sorted(set(held) - set(real))} "
+        "beyond the real repository's files (real_repos.yaml)"
+    )
     for name, content in (replica_mirror.model_facts(repo).get("contents") or {}).items():
         assert (folder / name).read_text() == json.dumps(content), f"{repo}/{name} is not the real file's bytes"
 
