@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.registry import Claim
+from harness.registry import Claim, QASettings
 
 # Up to this many labels every order is tried; beyond, the best one-to-one assignment is found.
 EXHAUSTIVE_LABELS = 7
@@ -22,9 +22,10 @@ EXHAUSTIVE_LABELS = 7
 
 def diagnose(
     claim: Claim, *, target: float, predictions: Sequence[str], scores: np.ndarray, labels: Sequence[int] | None,
-    label_names: Sequence[str] | None, model_folder: Path, columns: Sequence[Sequence[str]], max_length: int,
+    label_names: Sequence[str] | None, model_folder: Path, columns: Sequence[Sequence[str]], max_length: int | None,
 ) -> tuple[str, ...]:  # fmt: skip
-    """The ``diagnosis:`` lines of a failed accuracy, F1 or loss claim."""
+    """The ``diagnosis:`` lines of a failed accuracy, F1 or loss claim (``max_length``: the claim's
+    sequence length, None for the tokenizer's own, as the run used)."""
     lines = []
     if claim.metric == "accuracy" and labels is not None and label_names:
         lines.append(_label_order_of(claim, model_folder, predictions, labels, label_names, target))
@@ -83,16 +84,17 @@ def _best_order(counts: np.ndarray) -> list[int]:
         return list(max(orders, key=lambda order: counts[np.arange(size), list(order)].sum()))
     from scipy.optimize import linear_sum_assignment
 
-    rows, columns = linear_sum_assignment(counts, maximize=True)
-    return [int(columns[list(rows).index(i)]) for i in range(size)]
+    _, columns = linear_sum_assignment(counts, maximize=True)  # a square matrix: rows come back as 0..size-1
+    return [int(column) for column in columns]
 
 
-def truncation(model_folder: Path, columns: Sequence[Sequence[str]], scores: np.ndarray, max_length: int,
+def truncation(model_folder: Path, columns: Sequence[Sequence[str]], scores: np.ndarray, max_length: int | None,
                metric: str) -> str:  # fmt: skip
-    """How many inputs were cut at ``max_length`` tokens, and the metric on the rest."""
+    """How many inputs were cut at ``max_length`` tokens (None: the tokenizer's), and the metric on the rest."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_folder)
+    max_length = max_length or tokenizer.model_max_length
     lengths = [len(ids) for ids in tokenizer(*(list(c) for c in columns), truncation=False)["input_ids"]]
     cut = np.array([length > max_length for length in lengths])
     if not cut.any():
@@ -109,7 +111,7 @@ def answers(model_folder: Path, predictions: Sequence[str], claim: Claim) -> str
     """How many predicted answers are empty, and how many reach ``max_answer_length`` tokens."""
     from transformers import AutoTokenizer
 
-    longest = claim.qa.max_answer_length if claim.qa else 30
+    longest = (claim.qa or QASettings()).max_answer_length
     tokenizer = AutoTokenizer.from_pretrained(model_folder)
     spoken = [p for p in predictions if p.strip()]
     lengths = [len(ids) for ids in tokenizer(spoken, add_special_tokens=False)["input_ids"]] if spoken else []

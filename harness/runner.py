@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -133,16 +132,11 @@ def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Sn
             predictions=evaluation.predictions, scores=np.asarray(evaluation.scores), labels=rows.labels,
             label_names=rows.label_names, model_folder=model.path,
             columns=[rows.inputs[name] for name in claim.dataset.inputs],
-            max_length=claim.max_seq_length or _model_max_length(model.path),
+            max_length=claim.max_seq_length,
         )  # fmt: skip
     except (OSError, ValueError, KeyError) as exc:  # a probe's failure must not hide the verdict
         return (f"not run: {type(exc).__name__}: {exc}",)
 
-
-def _model_max_length(folder: Path) -> int:
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(folder).model_max_length
 
 
 def evaluate(
