@@ -29,7 +29,7 @@ if importlib.util.find_spec("onnx") is not None:
 @pytest.fixture(scope="session")
 def replica_root(pytestconfig: pytest.Config) -> Path:
     """The healthy replica hub (built once per version of the cards and builder, then reused)."""
-    from harness.locations import ensure_replica
+    from harness.replica.ensure import ensure_replica
 
     return ensure_replica(pytestconfig.stash[_session_key()].cache_dir)
 
@@ -37,7 +37,7 @@ def replica_root(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def true_size_replica(pytestconfig: pytest.Config) -> Path:
     """The true-size replica hub: the cards' dimensions, random weights (sizes and speed only)."""
-    from harness.locations import ensure_replica
+    from harness.replica.ensure import ensure_replica
 
     return ensure_replica(pytestconfig.stash[_session_key()].cache_dir, size="true")
 
@@ -45,10 +45,22 @@ def true_size_replica(pytestconfig: pytest.Config) -> Path:
 @pytest.fixture
 def fake_hub(replica_root: Path):
     """A local stand-in for the Hub on 127.0.0.1, serving the healthy replica's repos (changeable per test)."""
-    from harness.fake_hub import FakeHub
+    from harness.testing.fake_hub import FakeHub
 
     with FakeHub.from_cache(replica_root / "hub") as hub:
         yield hub
+
+
+@pytest.fixture
+def replica_context(tmp_path: Path):
+    """``replica_context(root, **knobs)``: the evaluation context of the replica at ``root``, with a
+    private cache folder; ``knobs`` set the context's other fields."""
+    from harness.evaluation.context import Settings
+
+    def context(root: Path, **knobs):
+        return Settings.for_hub(str(root), cache_dir=tmp_path, **knobs)
+
+    return context
 
 
 @pytest.fixture

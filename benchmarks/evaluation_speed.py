@@ -40,9 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import speed_contenders  # noqa: E402
 
-from harness.loading import Settings, open_split, sample  # noqa: E402
-from harness.locations import default_cache_dir, resolve_hub  # noqa: E402
-from harness.registry import load_registry  # noqa: E402
+from harness.cache.layout import default_cache_dir
+from harness.claims.cards import load_registry
+from harness.evaluation.context import Settings
+from harness.evaluation.opening import open_split, sample
 
 CLASSIFICATION = "clinc-accuracy"  # its model is the DistilBERT-base with 151 labels; its split, 3,100 queries
 QUESTION_ANSWERING = "dynamic-tinybert-squad-f1"
@@ -63,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     cache_dir = (args.cache_dir or default_cache_dir()).resolve()
-    resolved = resolve_hub("replica", cache_dir=cache_dir, size="true")
-    settings = Settings(location=resolved.location, work_dir=cache_dir / "work")
+    settings = Settings.for_hub("replica", cache_dir=cache_dir, size="true", expectations=None)
     tasks = [
         speed_contenders.classification(*_rows(CLASSIFICATION, args.limit, settings), settings),
         speed_contenders.question_answering(*_rows(QUESTION_ANSWERING, args.qa_limit, settings), settings),
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     predictions, seconds = _interleaved(tasks, rounds=args.rounds)
     figures = _figures(tasks, predictions, seconds, peak=speed_contenders.matmul_peak())
     limit = min(args.limit or SHARDED_SAMPLE, SHARDED_SAMPLE)
-    figures["sharded"] = _sharded(resolved.location.cache_dir.parent, cache_dir, limit=limit, rounds=args.rounds)
+    figures["sharded"] = _sharded(settings.location.cache_dir.parent, cache_dir, limit=limit, rounds=args.rounds)
     _print(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from harness.loading import Settings, open_model, resolve_model
-from harness.runner import evaluate
+from harness.evaluation.context import Settings
+from harness.evaluation.evaluate import evaluate
+from harness.evaluation.opening import open_model, resolve_model
 
 HARNESS_BACKENDS = {"harness torch fp32": "torch", "harness onnx fp32": "onnx", "harness onnx int8": "onnx-int8"}
 
@@ -61,7 +62,7 @@ def question_answering(claim, rows, settings: Settings) -> Task:
 
 def harness(claim, model, settings: Settings, rows) -> dict[str, Callable[[], list[str]]]:
     """The harness on each backend; tokenization is timed every call (no feature cache)."""
-    from harness.adhoc import open_backend
+    from harness.commands.adhoc import open_backend
 
     contenders = {}
     for name, backend in HARNESS_BACKENDS.items():
@@ -141,7 +142,7 @@ def forward_flops(claim, rows, predictor, tokenizer, max_length) -> dict[str, fl
     """
     from torch.utils.flop_counter import FlopCounterMode
 
-    from harness import engine
+    from harness.engine import batching as engine
     from harness.tasks import classification as task
 
     encoded = task.encode(tokenizer, rows, inputs=claim.dataset.inputs, max_length=max_length)

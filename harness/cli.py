@@ -11,9 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import cli_online, trust
-from harness.locations import REPLICA_SIZES, default_cache_dir, ensure_replica
-from harness.registry import CardError, load_registry
+from harness.cache.layout import CacheDir, default_cache_dir
+from harness.claims.cards import load_registry
+from harness.claims.schema import CardError
+from harness.commands import online as cli_online
+from harness.replica.ensure import REPLICA_SIZES, ensure_replica
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +105,7 @@ def _claim_row(claim) -> dict[str, object]:
 
 
 def _replica(args: argparse.Namespace) -> int:
-    from harness.defects import apply_defect
+    from harness.replica.defects import apply_defect
 
     if bool(args.defect) != bool(args.defect_model):
         raise ValueError("--defect and --defect-model go together: name the defect and the model it breaks")
@@ -141,7 +143,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from harness import report
+    from harness.report import results as report
 
     rows, about, measured = report.read_json(args.results)
     folder = args.out or args.results.parent
@@ -151,7 +153,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _eval_parser(commands) -> None:
-    from harness import adhoc
+    from harness.commands import adhoc
 
     evaluate = commands.add_parser("eval", help="evaluate one model on one dataset split, outside pytest")
     evaluate.add_argument("--model", required=True, metavar="REPO_OR_DIR", help="a Hub repo id or a model folder")
@@ -180,7 +182,7 @@ def _eval_parser(commands) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from harness import distributed
+    from harness.engine import distributed
 
     group = distributed.join()  # under torchrun: each rank evaluates its share, rank 0 reports
     status = _eval_here(args, report=group is None or group.rank == 0)
@@ -196,15 +198,12 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
-    from harness import adhoc
-    from harness.hub import ArtifactMissing
-    from harness.loading import Settings
-    from harness.locations import resolve_hub
+    from harness.commands import adhoc
+    from harness.evaluation.context import Settings
+    from harness.hub.resolve import ArtifactMissing
 
-    cache_dir = (args.cache_dir or default_cache_dir()).resolve()
-    resolved = resolve_hub(args.hub, cache_dir=cache_dir)
-    settings = Settings(location=resolved.location, work_dir=cache_dir / "work", threads=args.threads,
-                        built=trust.built(cache_dir))  # fmt: skip
+    settings = Settings.for_hub(args.hub, cache_dir=(args.cache_dir or default_cache_dir()).resolve(),
+                                threads=args.threads)  # fmt: skip
     request = adhoc.Request(
         model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
         backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,
@@ -228,21 +227,16 @@ def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from harness.feature_cache import FeatureCache
-    from harness.prediction_cache import PredictionCache
+    from harness.cache.features import FeatureCache
+    from harness.cache.predictions import PredictionCache
 
-    root = (args.cache_dir or default_cache_dir()).resolve()
-    removed = PredictionCache(root / "predictions").clear()
-    print(f"removed {removed} cached evaluations from {root / 'predictions'}")
-    removed = FeatureCache(root / "features").clear()
-    print(f"removed {removed} tokenized splits from {root / 'features'}")
+    cache = CacheDir((args.cache_dir or default_cache_dir()).resolve())
+    removed = PredictionCache(cache.predictions).clear()
+    print(f"removed {removed} cached evaluations from {cache.predictions}")
+    removed = FeatureCache(cache.features).clear()
+    print(f"removed {removed} tokenized splits from {cache.features}")
     if args.all:
-        built = [p for p in root.glob("replica-*") if p.is_dir()] + [p for p in [root / "work"] if p.is_dir()]
-        for folder in built:
-            shutil.rmtree(folder)
-        for lock in root.glob("replica-*.lock"):
-            lock.unlink()
-        print(f"removed {len(built)} replica hubs and export folders from {root}")
+        print(f"removed {cache.clear_built()} replica hubs and export folders from {cache.root}")
     return 0
 
 
@@ -255,7 +249,7 @@ def _written_by_harness(path: Path) -> bool:
 
 
 def _defects() -> list[str]:
-    from harness.defects import DEFECTS
+    from harness.replica.defects import DEFECTS
 
     return list(DEFECTS)
 

@@ -10,6 +10,8 @@ from typing import Protocol
 
 import numpy as np
 
+from harness.errors import CannotCheck, Refused
+
 # "module:attr" targets keep `import harness` free of torch and onnxruntime.
 LOADERS: dict[str, str] = {
     "torch": "harness.backends.torch:load",
@@ -29,11 +31,11 @@ RUNTIMES: dict[str, tuple[str, str]] = {
 }
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(CannotCheck, RuntimeError):
     """The backend's runtime is not installed in this environment."""
 
 
-class PickleRefused(RuntimeError):
+class PickleRefused(Refused, RuntimeError):
     """A checkpoint needs a full unpickle (which can run code) and nothing vouches for it."""
 
 

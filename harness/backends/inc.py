@@ -17,7 +17,7 @@ import torch
 
 from harness.backends.base import ModelRequest, PickleRefused
 from harness.backends.torch import TorchPredictor, input_names, use_threads
-from harness.lockfile import sha256_of as sha256
+from harness.hub.lock import sha256_of as sha256
 
 INC_CLASSES = {
     "text-classification": "INCModelForSequenceClassification",

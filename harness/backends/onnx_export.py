@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.hub import TORCH_WEIGHT_FILES
+from harness.claims.vocabulary import TORCH_WEIGHT_FILES
 
 ORT_CLASSES = {
     "text-classification": "ORTModelForSequenceClassification",
@@ -27,7 +27,7 @@ def ort_class(task: str) -> type:
 def content_key(folder: Path) -> str:
     """A digest of the weights and config and of the exporting libraries' versions, so a changed
     checkpoint or an upgraded exporter never reuses a stale export."""
-    from harness.cache_files import canonical, library_versions
+    from harness.cache.store import canonical, library_versions
 
     digest = hashlib.sha256(canonical(library_versions()))
     for name in ("config.json", *TORCH_WEIGHT_FILES):

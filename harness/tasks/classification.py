@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from harness import metrics
-from harness.data import Split
-from harness.engine import Encoded
+from harness.data.splits import Split
+from harness.engine.batching import Encoded
+from harness.measures import metrics
+from harness.tasks.base import Predicted
 
 _GENERIC = re.compile(r"^LABEL_\d+$")
 
@@ -133,3 +134,62 @@ def predicted_labels(
 def _show(names: Sequence[str], most: int = 6) -> str:
     shown = ", ".join(names[:most])
     return f"[{shown}{', …' if len(names) > most else ''}]"
+
+
+@dataclass(frozen=True)
+class TextClassification:
+    """One text (or a pair of texts) in, one of the config's labels out, aligned with the dataset's by name."""
+
+    name: str
+    text_columns: int
+    metrics: tuple[str, ...] = ("accuracy",)
+    default_columns: tuple[tuple[str, ...], str] | None = None  # the schema's ClassLabel and text columns
+    labelled: bool = True
+    windowed: bool = False
+    throughput_examples: int = 32
+    features_type: Any = Encoded
+
+    def encode(self, tokenizer, rows: Split, *, claim, max_length: int) -> Encoded:
+        return encode(tokenizer, rows, inputs=claim.dataset.inputs, max_length=max_length)
+
+    def predict(self, predictor, encoded: Encoded, rows: Split, *, claim, progress, shards) -> Predicted:
+        from harness.engine.batching import run
+
+        alignment = align(predictor.id2label, rows.label_names, card_labels=claim.model.labels)
+        result = run(predictor, encoded, on_batch=progress(len(encoded)), shards=shards)
+        return Predicted(
+            scores=scores(claim.metric, result.logits, rows.labels, alignment),
+            predictions=predicted_labels(result.logits, alignment, predictor.id2label, rows.label_names),
+            notes=(alignment.note,), features=len(encoded),
+        )  # fmt: skip
+
+    def outputs(self, subject, columns: Sequence[Sequence[str]], *, max_length: int, as_one_batch: bool):
+        from harness.engine.batching import run
+
+        tokenizer = subject.tokenizer
+        encoded = tokenizer(*(list(c) for c in columns), truncation=True, max_length=max_length)
+        features = Encoded.from_lists(encoded["input_ids"], encoded.get("token_type_ids"),
+                                      pad_id=tokenizer.pad_token_id or 0)  # fmt: skip
+        return run(subject.predictor, features, as_one_batch=as_one_batch).outputs
+
+    def respond(self, subject, columns: Sequence[Sequence[str]]) -> object:
+        return subject.logits(*columns).argmax(axis=1)
+
+    def same_prediction(self, mine: str, theirs: str) -> bool:
+        return mine.lower() == theirs.lower()  # "Positive" and "POSITIVE" name one label
+
+    def claim_fields(self) -> dict[str, Any]:
+        return {}
+
+    def references(self, rows: Split) -> list[Any]:
+        names = rows.label_names
+        return [names[v] if names else str(v) for v in rows.labels]
+
+    def rescore(self, metric: str, predictions: Sequence[str], rows: Split) -> np.ndarray:
+        if metric != "accuracy":
+            raise ValueError(f"classification cannot produce metric {metric!r}")
+        return metrics.correct(np.asarray(predictions), np.asarray(self.references(rows)))
+
+
+SINGLE_TEXT = TextClassification(name="text-classification", text_columns=1)
+TEXT_PAIR = TextClassification(name="text-pair-classification", text_columns=2)

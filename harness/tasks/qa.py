@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from harness import engine, metrics
 from harness.backends.base import Predictor
-from harness.engine import Encoded
-from harness.registry import QASettings
+from harness.claims.model import QASettings
+from harness.engine import batching as engine
+from harness.engine.batching import Encoded
+from harness.measures import metrics
+from harness.tasks.base import Predicted
 
 Span = tuple[int, int]
 
@@ -177,3 +180,55 @@ def scores(metric: str, predictions: Sequence[str], answers: Sequence[dict]) -> 
     """Per-question EM or F1 in percent (the mean is the SQuAD figure)."""
     score = {"f1": metrics.squad_f1, "exact_match": metrics.squad_exact}[metric]
     return np.array([100.0 * score(p, list(a["text"])) for p, a in zip(predictions, answers, strict=True)])
+
+
+@dataclass(frozen=True)
+class ExtractiveQA:
+    """A question and its context in, the answer's text out (a span of the context), scored by SQuAD EM / F1."""
+
+    name: str = "question-answering"
+    text_columns: int = 2
+    metrics: tuple[str, ...] = ("exact_match", "f1")
+    default_columns: tuple[tuple[str, ...], str] | None = (("question", "context"), "answers")  # SQuAD's
+    labelled: bool = False
+    windowed: bool = True
+    # A question is several windows of up to 384 tokens: fewer per round than classification.
+    throughput_examples: int = 8
+    features_type: Any = Features
+
+    def encode(self, tokenizer, rows, *, claim, max_length: int) -> Features:
+        questions, contexts = (rows.inputs[name] for name in claim.dataset.inputs)
+        return features(tokenizer, questions, contexts, max_length=max_length, settings=claim.qa)
+
+    def predict(self, predictor: Predictor, encoded: Features, rows, *, claim, progress, shards) -> Predicted:
+        contexts = rows.inputs[claim.dataset.inputs[1]]
+        answers = answer_features(encoded, predictor, contexts, settings=claim.qa, progress=progress, shards=shards)
+        settings = f"doc_stride {claim.qa.doc_stride}, n_best {claim.qa.n_best}"
+        return Predicted(
+            scores=scores(claim.metric, answers.texts, rows.labels), predictions=list(answers.texts),
+            notes=(f"{answers.windows} windows for {len(rows)} questions ({settings})",), features=answers.windows,
+        )  # fmt: skip
+
+    def outputs(self, subject, columns: Sequence[Sequence[str]], *, max_length: int, as_one_batch: bool):
+        questions, contexts = columns  # windows are the claim's length whatever ``max_length``: nothing is cut
+        found = features(subject.tokenizer, questions, contexts, max_length=subject.max_length,
+                         settings=subject.claim.qa)  # fmt: skip
+        return engine.run(subject.predictor, found.encoded, per_token=True, as_one_batch=as_one_batch).outputs
+
+    def respond(self, subject, columns: Sequence[Sequence[str]]) -> object:
+        return subject.answers(*columns)
+
+    def same_prediction(self, mine: str, theirs: str) -> bool:
+        return mine == theirs  # an answer's text, exactly as cut from the context
+
+    def claim_fields(self) -> dict[str, Any]:
+        return {"qa": QASettings()}
+
+    def references(self, rows) -> list[Any]:
+        return [list(answers["text"]) for answers in rows.labels]
+
+    def rescore(self, metric: str, predictions: Sequence[str], rows) -> np.ndarray:
+        return scores(metric, predictions, rows.labels)
+
+
+EXTRACTIVE_QA = ExtractiveQA()

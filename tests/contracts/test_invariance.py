@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import contracts, strategies
+from harness.contracts import rules as contracts
+from harness.contracts import strategies
 
 pytestmark = pytest.mark.contracts
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from harness import parity, strategies
+from harness.contracts import parity, strategies
 
 pytestmark = pytest.mark.contracts
 

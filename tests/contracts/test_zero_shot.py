@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import strategies, zero_shot
+from harness.contracts import strategies, zero_shot
 
 pytestmark = [pytest.mark.contracts, pytest.mark.harness_use("zero-shot-classification")]
 

@@ -8,24 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from harness.defects import apply_defect
+from harness.replica.defects import apply_defect
 
-SUITE = (Path(__file__).parents[1] / "accuracy" / "test_claims.py").read_text()
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 SST2_INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 MNLI = "typeform/distilbert-base-uncased-mnli"
 
 
 @pytest.fixture
-def run_suite(pytester, pytestconfig):
-    from harness.plugin import SESSION
-
-    pytester.makepyfile(test_claims=SUITE)
-    cache = pytestconfig.stash[SESSION].cache_dir
-
+def run_suite(run_gate):
     def run(*args: str):
-        # A process per run: torch and onnxruntime do not reliably survive many sessions in one process.
-        return pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--harness-cache-dir={cache}", *args)
+        return run_gate(*args, suites=["accuracy"])
 
     return run
 
@@ -124,8 +117,8 @@ def _sampled_rows(replica: Path, repo: str, config: str, split: str, limit: int)
     """The rows a seeded, stratified sample takes from a replica split, read from its parquet file."""
     import pyarrow.parquet as pq
 
-    from harness.data import stratified_sample
-    from harness.replica import snapshot_folder
+    from harness.data.splits import stratified_sample
+    from harness.replica.tiny import snapshot_folder
 
     (path,) = (snapshot_folder(replica, repo, repo_type="dataset") / config).glob(f"{split}-*.parquet")
     return stratified_sample(pq.read_table(path).column("label").to_pylist(), limit=limit, seed=0)
@@ -269,7 +262,7 @@ def test_importing_the_harness_leaves_torch_and_onnxruntime_unloaded(pytester):
     result = pytester.run(
         sys.executable,
         "-c",
-        "import sys, harness, harness.plugin, harness.registry, harness.report, harness.locations;"
+        "import sys, harness, harness.plugin, harness.claims.cards, harness.report.results, harness.evaluation.context;"
         "heavy = [m for m in ('torch', 'onnxruntime', 'transformers') if m in sys.modules];"
         "print('heavy:', heavy); sys.exit(1 if heavy else 0)",
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.defects import apply_defect
+from harness.replica.defects import apply_defect
 
 CONTRACTS = Path(__file__).parents[1] / "contracts"
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
@@ -29,12 +29,9 @@ CRASHES_ON_UNKNOWN_TOKENS = (
 
 
 @pytest.fixture
-def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
-    from harness.plugin import SESSION
-
+def run_contracts(run_gate, replica_copy, monkeypatch):
     # The first counterexample is enough to show a contract failing; shrinking it costs model calls.
     monkeypatch.setenv("HARNESS_HYPOTHESIS_PROFILE", "harness-first-failure")
-    cache = pytestconfig.stash[SESSION].cache_dir
 
     def run(*args: str, model: str = SST2_FP32, backend: str = "torch"):
         # The sparse model has a card claim and no task to probe; the others, the reverse. Parity
@@ -45,12 +42,8 @@ def run_contracts(pytester, pytestconfig, replica_copy, monkeypatch):
             else {p.stem for p in CONTRACTS.glob("test_*.py")}
             - {"test_card_claims", *(["test_parity"] if backend == "torch" else [])}
         )
-        for stem in wanted:
-            pytester.makepyfile(**{stem: (CONTRACTS / f"{stem}.py").read_text()})
-        return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", f"--harness-cache-dir={cache}", "--harness-hub", str(replica_copy),
-            "--harness-model", model, "--harness-backend", backend, *args,
-        )  # fmt: skip
+        suites = [CONTRACTS / f"{stem}.py" for stem in sorted(wanted)]
+        return run_gate(*args, suites=suites, hub=replica_copy, models=[model], backends=[backend])
 
     return run
 

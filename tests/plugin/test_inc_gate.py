@@ -8,28 +8,17 @@ import pytest
 
 pytest.importorskip("neural_compressor", reason="needs the Intel Neural Compressor environment: tox -e inc")
 
-from harness.defects import apply_defect  # noqa: E402
-from harness.replica import storage_folder  # noqa: E402
+from harness.replica.defects import apply_defect
+from harness.replica.tiny import storage_folder
 
 INT8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
 TESTS = Path(__file__).parents[1]
 
 
 @pytest.fixture
-def run_inc(pytester, pytestconfig):
-    from harness.plugin import SESSION
-
-    pytester.makepyfile(
-        test_claims=(TESTS / "accuracy" / "test_claims.py").read_text(),
-        test_sizes=(TESTS / "latency" / "test_size_and_speed_claims.py").read_text(),
-    )
-    cache = pytestconfig.stash[SESSION].cache_dir
-
+def run_inc(run_gate):
     def run(replica: Path, *args: str):
-        return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", f"--harness-cache-dir={cache}", "--harness-hub", str(replica),
-            "--harness-model", INT8, "--harness-backend", "inc", *args,
-        )  # fmt: skip
+        return run_gate(*args, suites=["accuracy", "sizes"], hub=replica, models=[INT8], backends=["inc"])
 
     return run
 

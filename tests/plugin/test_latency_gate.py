@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-SUITE = (Path(__file__).parents[1] / "latency" / "test_benchmarks.py").read_text()
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 # 50 ms more per forward pass (a single query takes about 20 ms at true size on 2 cores).
 SLOWED = "time.sleep(0.05)\n        return original(self, batch)"
 
 
 @pytest.fixture
-def run_benchmarks(pytester, pytestconfig, true_size_replica, tmp_path):
-    from harness.plugin import SESSION
-
-    pytester.makepyfile(test_benchmarks=SUITE)
+def run_benchmarks(run_gate, true_size_replica, tmp_path):
     storage = tmp_path / "benchmarks"
 
     def run(*args: str):
-        return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", f"--harness-cache-dir={pytestconfig.stash[SESSION].cache_dir}",
-            "--harness-hub", "replica", "--harness-model", SST2_FP32, "--harness-backend", "torch",
-            "-k", "single_query", f"--benchmark-storage=file://{storage}", *args,
+        return run_gate(
+            "-k", "single_query", f"--benchmark-storage=file://{storage}", *args, suites=["benchmarks"],
+            hub="replica", models=[SST2_FP32], backends=["torch"],
         )  # fmt: skip
 
     return run

@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from harness.registry import load_registry
+from harness.claims.cards import load_registry
 
-SUITE = (Path(__file__).parents[1] / "accuracy" / "test_claims.py").read_text()
 SST2_FP32 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 BACKENDS = ("torch", "onnx")  # Intel Neural Compressor runs in its own environment (tox -e inc)
 ON_BACKENDS = [arg for backend in BACKENDS for arg in ("--backend", backend)]
@@ -25,24 +23,21 @@ MATCHING = (
 
 
 @pytest.fixture
-def nightly(pytester, fake_hub, tmp_path, monkeypatch):
+def nightly(pytester, run_gate, fake_hub, tmp_path, monkeypatch):
     """A project folder whose processes see only the fake Hub, an empty Hub cache and an empty harness cache."""
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_ENDPOINT", fake_hub.endpoint)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     monkeypatch.setenv("HARNESS_CACHE", str(tmp_path / "harness-cache"))
     monkeypatch.delenv("HARNESS_STRICT", raising=False)
-    pytester.makepyfile(test_claims=SUITE)
 
     def harness(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "harness.cli", *args], cwd=pytester.path, capture_output=True,
                               text=True, timeout=600)  # fmt: skip
 
     def gate(*args: str):
-        return pytester.runpytest_subprocess(
-            "-p", "no:cacheprovider", "-m", "accuracy", "--harness-hub", "hub", "--harness-strict",
-            *(f"--harness-backend={b}" for b in BACKENDS), *args,
-        )  # fmt: skip
+        return run_gate("-m", "accuracy", "--harness-strict", *args, suites=["accuracy"], hub="hub", backends=BACKENDS,
+                        shared_cache=False)  # fmt: skip
 
     return harness, gate
 
@@ -116,21 +111,19 @@ def test_an_existing_lock_changes_only_with_update_and_says_what_changed(nightly
     assert next(e["commit"] for e in entries if e["repo"] == SST2_FP32) == new
 
 
-def test_a_strict_run_in_which_no_claim_was_checked_fails(pytester, monkeypatch):
+def test_a_strict_run_in_which_no_claim_was_checked_fails(run_gate, monkeypatch):
     monkeypatch.delenv("HARNESS_STRICT", raising=False)
-    pytester.makepyfile(test_claims=SUITE)
     # -m latency selects none of the accuracy tests: nothing is checked.
-    lenient = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "latency", "--harness-hub", "replica")
+    lenient = run_gate("-m", "latency", suites=["accuracy"], hub="replica", shared_cache=False)
     assert lenient.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     monkeypatch.setenv("HARNESS_STRICT", "1")
-    strict = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "latency", "--harness-hub", "replica")
+    strict = run_gate("-m", "latency", suites=["accuracy"], hub="replica", shared_cache=False)
     assert strict.ret == pytest.ExitCode.TESTS_FAILED
     strict.stdout.fnmatch_lines(["*harness: strict mode: no claim was checked in this run*"])
 
 
-def test_a_lock_that_is_not_json_is_a_usage_error_naming_it(pytester):
-    pytester.makepyfile(test_claims=SUITE)
+def test_a_lock_that_is_not_json_is_a_usage_error_naming_it(pytester, run_gate):
     (pytester.path / "harness.lock").write_text("{not json")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-m", "accuracy", "--harness-hub", "hub")
+    result = run_gate("-m", "accuracy", suites=["accuracy"], hub="hub", shared_cache=False)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*harness.lock: not valid JSON*harness lock --update*"])

@@ -1,0 +1,1 @@
+"""What the cards claim, and the record a claim ends in: pure data (stdlib and yaml)."""

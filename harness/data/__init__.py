@@ -1,0 +1,1 @@
+"""Dataset splits read from parquet files."""

@@ -1,0 +1,1 @@
+"""One pytest run: options, the session the hooks delegate to, progress, hypothesis profiles, benchmarks."""

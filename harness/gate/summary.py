@@ -1,0 +1,57 @@
+"""The end of a run: strict mode's rule, the verdict table in the terminal, and the files it writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.gate.session import HarnessSession
+
+
+def exit_status(harness: HarnessSession, exitstatus: int) -> int:
+    """Strict mode: a run in which no claim was checked fails (a gate that checked nothing did not pass).
+    Under torchrun every rank ends with rank 0's status."""
+    from harness.engine import distributed
+
+    if harness.strict and not harness.checked and exitstatus in (0, 5):
+        exitstatus = pytest.ExitCode.TESTS_FAILED
+    if distributed.current() is not None:
+        exitstatus = distributed.finish(int(exitstatus))
+    return exitstatus
+
+
+def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, report_dir: str | None) -> None:
+    """The verdict table and parity lines in the terminal; rank 0 writes verdicts.json and the report."""
+    if harness.strict and not harness.checked:
+        terminal.write_sep("=", "harness: strict mode: no claim was checked in this run", red=True)
+        terminal.write_line(
+            "Every claim test was skipped or deselected (check -m, -k, --harness-model and --harness-backend): "
+            "a strict run that checks nothing fails."
+        )
+    if not (harness.verdicts or harness.latencies or harness.parities or json_path or report_dir):
+        return
+    from harness.report import results as report
+
+    rows = report.rows(harness.verdicts, harness.registry, models=harness.models)
+    terminal.write_sep("=", "harness: model-card claims")
+    for line in report.table(rows).splitlines():
+        terminal.write_line(line)
+    if harness.parities:
+        from harness.contracts.parity import describe
+
+        terminal.write_sep("-", "harness: backends compared on a split")
+        for record in harness.parities:
+            terminal.write_line(("" if record["passed"] else "FAILS: ") + describe(record))
+    if harness.rank != 0:
+        return  # under torchrun, rank 0 alone reports and writes the run's files
+    about = {"hub": harness.hub, "strict": harness.strict, "limit": harness.limit, "ranks": harness.ranks}
+    recorded = dict(about=about, latency=harness.latencies, parity=harness.parities)
+    if json_path:
+        report.write_json(Path(json_path), rows, **recorded)
+        terminal.write_line(f"verdicts written to {json_path}")
+    if report_dir:
+        written = report.write_report(Path(report_dir), rows, **recorded)
+        terminal.write_line(f"report written: {', '.join(map(str, written))}")

@@ -1,0 +1,1 @@
+"""Verdicts and run records to a text table, JSON, markdown and a picture."""
