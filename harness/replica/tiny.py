@@ -87,20 +87,13 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
             write_repo(hub, "model", repo, folder, files, ref=ref_name)
         for repo, tables in datasets.items():
             write_repo(hub, "dataset", repo, tables, files)
-    write_manifest(
-        out,
-        expected=expected,
-        about={
-            "format": REPLICA_FORMAT,
-            "harness": __version__,
-            "seed": seed,
-            "models": revisions,
-            "backends": sorted(buildable),
-            "sha256": files,
-            "reference": "transformers.pipeline, one example at a time; metric computed per example "
-            "(classification: by label name; question answering: transformers' squad_metrics)",
-        },
-    )
+    about = {
+        "format": REPLICA_FORMAT, "harness": __version__, "seed": seed, "models": revisions,
+        "backends": sorted(buildable), "sha256": files,
+        "reference": "transformers.pipeline, one example at a time; metric computed per example "
+        "(classification: by label name; question answering: transformers' squad_metrics)",
+    }  # fmt: skip
+    write_manifest(out, expected=expected, about=about)
     return BuildReport(
         root=out,
         models=tuple(sorted(folders)),

@@ -192,8 +192,9 @@ class ExtractiveQA:
     default_columns: tuple[tuple[str, ...], str] | None = (("question", "context"), "answers")  # SQuAD's
     labelled: bool = False
     windowed: bool = True
-    # A question is several windows of up to 384 tokens: fewer per round than classification.
-    throughput_examples: int = 8
+    # A question is several windows of up to 384 tokens (about half a second each at true size on 2
+    # cores): fewer per round than classification, so that a round stays near a second or two.
+    throughput_examples: int = 4
     features_type: Any = Features
 
     def encode(self, tokenizer, rows, *, claim, max_length: int) -> Features:
