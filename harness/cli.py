@@ -1,4 +1,4 @@
-"""`harness claims | fetch | lock | replica | demo | report | eval | cache`: the command line, a thin layer."""
+"""`harness claims | fetch | lock | import | publish | replica | demo | report | eval | cache`: the command line."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from harness.cache.layout import CacheDir, default_cache_dir
-from harness.claims.cards import load_registry
+from harness.claims.cards import cards_in, load_registry
 from harness.claims.schema import CardError
+from harness.commands import hub_cards
 from harness.commands import online as cli_online
 from harness.replica.ensure import REPLICA_SIZES, ensure_replica
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     claims = commands.add_parser("claims", help="print every registered claim")
     claims.add_argument("--model", action="append", default=[], metavar="REPO_ID", help="only this model (repeatable)")
     claims.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    claims.add_argument("--cards", type=Path, default=None, metavar="DIR", help="cards to read (default: built in)")
 
     replica = commands.add_parser("replica", help="build stand-ins of every model and dataset in a Hub cache layout")
     replica.add_argument("--out", type=Path, required=True, help="an HF_HOME-style directory to create")
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _eval_parser(commands)
     cli_online.add_parsers(commands)
+    hub_cards.add_parsers(commands)
 
     cache = commands.add_parser("cache", help="the harness's cache: predictions, tokenized splits, exports, replicas")
     cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction and tokenized split")
@@ -60,16 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     commands_by_name = {
         "claims": _claims, "replica": _replica, "demo": _demo, "report": _report, "cache": _cache, "eval": _eval,
         "fetch": cli_online.fetch_command, "lock": cli_online.lock_command,
+        "import": hub_cards.import_command, "publish": hub_cards.publish_command,
     }  # fmt: skip
     try:
         return commands_by_name[args.command](args)
-    except (CardError, FileExistsError, FileNotFoundError, ValueError) as exc:
+    except (CardError, FileExistsError, FileNotFoundError, ValueError, LookupError) as exc:
         print(f"harness {args.command}: {exc}", file=sys.stderr)
         return 2
 
 
 def _claims(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = load_registry(cards_in(args.cards) if args.cards else None)
     selected = registry.select(models=args.model)
     if args.json:
         print(json.dumps([_claim_row(c) for c in selected], indent=2))

@@ -12,16 +12,20 @@ from typing import Any
 import yaml
 
 from harness.claims.model import Baseline, Claim, DatasetRef, ModelRef, QASettings, Registry, Tolerance
+from harness.claims.review import NOTHING_PENDING, REVIEW_KEYS, Pending, pending_note, unresolved_model
 from harness.claims.schema import CardError, CardReader, join_key
 from harness.claims.vocabulary import ARTIFACT_METRICS, BACKENDS, BOUNDS, PIPELINE_TAGS, RATIO_METRICS, TASK_METRICS
 
-_CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims"}
+_CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims", "imported"}
 
 
-_MODEL_KEYS = {"repo", "revision", "formerly", "architecture", "lowercase", "quantized_from", "pipeline_tag", "labels"}
+_MODEL_KEYS = {
+    "repo", "revision", "formerly", "architecture", "lowercase", "quantized_from", "pipeline_tag", "labels",
+    *REVIEW_KEYS,
+}  # fmt: skip
 
 
-_DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size"}
+_DATASET_KEYS = {"repo", "revision", "config", "split", "files", "inputs", "label", "size", *REVIEW_KEYS}
 
 
 _QA_KEYS = {"doc_stride", "max_query_length", "n_best", "max_answer_length"}
@@ -44,6 +48,9 @@ _CLAIM_KEYS = {
     "checkable",
     "reason",
     "baseline",
+    "review",
+    "provenance",
+    "verified",
 }
 
 
@@ -82,21 +89,47 @@ def load_card(path: Path) -> list[Claim]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CardError(f"{path}: not valid YAML ({exc}). Fix the syntax and load again.") from exc
-    where = CardReader(path)
+    return card_claims(document, path)
+
+
+def card_claims(document: Any, path: Path | str) -> list[Claim]:
+    """The claims of a card already parsed from YAML; ``path`` names it in errors (a file, or an import)."""
+    where = CardReader(Path(path))
     card = where.mapping(document, "", _CARD_KEYS, required={"card", "models", "claims"})
     card_name = where.text(card, "card")
+    raw_models = where.mapping(card["models"], "models")
+    raw_datasets = where.mapping(card.get("datasets") or {}, "datasets")
+    pending = Pending(
+        models=_pending(where, "models", raw_models, _MODEL_KEYS),
+        datasets=_pending(where, "datasets", raw_datasets, _DATASET_KEYS),
+    )
     models = {
-        key: _model(where, f"models.{key}", value) for key, value in where.mapping(card["models"], "models").items()
+        key: unresolved_model(key) if key in pending.models else _model(where, f"models.{key}", value)
+        for key, value in raw_models.items()
     }
     models = _link_quantized(where, models)
     datasets = {
         key: _dataset(where, f"datasets.{key}", value)
-        for key, value in where.mapping(card.get("datasets") or {}, "datasets").items()
+        for key, value in raw_datasets.items()
+        if key not in pending.datasets
     }
     raw_claims = card["claims"]
     if not isinstance(raw_claims, list) or not raw_claims:
         raise CardError(f"{path}: key 'claims' must be a non-empty list of claims.")
-    return [_claim(where, f"claims[{i}]", raw, card_name, models, datasets) for i, raw in enumerate(raw_claims)]
+    return [
+        _claim(where, f"claims[{i}]", raw, card_name, models, datasets, pending) for i, raw in enumerate(raw_claims)
+    ]
+
+
+def _pending(where: CardReader, section: str, raw: Mapping[str, Any], allowed: set[str]) -> dict[str, str]:
+    """The review notes of a section's entries, by name (an entry under review may be incomplete)."""
+    notes = {}
+    for name, value in raw.items():
+        note = pending_note(where, f"{section}.{name}", value)
+        if note is not None:
+            where.mapping(value, f"{section}.{name}", allowed)
+            notes[name] = note
+    return notes
 
 
 def _model(where: CardReader, key: str, raw: Any) -> ModelRef:
@@ -191,6 +224,7 @@ def _claim(
     card_name: str,
     models: Mapping[str, ModelRef],
     datasets: Mapping[str, DatasetRef],
+    pending: Pending = NOTHING_PENDING,
 ) -> Claim:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         key = f"claims[{raw['id']}]"  # name the claim by its id once it has one
@@ -208,7 +242,8 @@ def _claim(
     if not isinstance(checkable, bool):
         raise where.fail(join_key(key, "checkable"), f"expected true or false, found {checkable!r}.")
     allowed_metrics = sorted(TASK_METRICS[task] | ARTIFACT_METRICS | RATIO_METRICS)
-    metric = where.choice(raw, "metric", allowed_metrics, key)
+    # A claim the harness cannot check may name any metric the card names; its reason says why.
+    metric = where.choice(raw, "metric", allowed_metrics, key) if checkable else where.text(raw, "metric", key)
     common = dict(
         id=claim_id,
         card=card_name,
@@ -218,7 +253,12 @@ def _claim(
         metric=metric,
         file=raw.get("file"),
         source=where.text(raw, "source", key),
+        provenance=_provenance(where, raw, key),
+        verified=raw.get("verified") is True,
     )
+    notes = pending.notes_for(where, key, raw) if checkable else []
+    if notes:  # kept whole, so that deleting the review notes is all it takes to check it
+        checkable, raw = False, {**raw, "reason": "needs review: " + " ".join(notes)}
     if not checkable:
         value = raw.get("value")
         return Claim(
@@ -266,6 +306,11 @@ def _checkable_claim(
         qa=_qa_settings(where, key, raw, task),
         baseline=_baseline(where, join_key(key, "baseline"), raw.get("baseline"), models),
     )
+
+
+def _provenance(where: CardReader, raw: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    value = raw.get("provenance")
+    return None if value is None else dict(where.mapping(value, join_key(key, "provenance")))
 
 
 def _baseline(where: CardReader, key: str, raw: Any, models: Mapping[str, ModelRef]) -> Baseline | None:

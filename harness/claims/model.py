@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.claims.schema import CardError
 from harness.claims.vocabulary import SUITE_OF_METRIC
@@ -97,10 +98,14 @@ class Claim:
     reason: str | None
     qa: QASettings | None = None
     baseline: Baseline | None = None
+    # Where an imported claim came from: the source kind, the card's revision, the entry or line, the
+    # value as printed and how it was read; None for a hand-written claim.
+    provenance: Mapping[str, Any] | None = None
+    verified: bool = False  # the card marks the figure as verified by the Hub's evaluation service
 
     @property
     def suite(self) -> str:
-        return SUITE_OF_METRIC[self.metric]
+        return SUITE_OF_METRIC.get(self.metric, "accuracy")  # a not-checkable claim may name any metric
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,14 @@ def _sources(group) -> None:
         help="read the model cards in DIR instead of the built-in ones",
     )
     group.addoption(
+        "--harness-import",
+        action="append",
+        default=[],
+        metavar="REPO_ID",
+        help="gate this model straight from its Hub card (model-index, tables, Trainer text), read from "
+        "--harness-hub; repeatable. Alone, only imported claims run; with --harness-cards, both",
+    )
+    group.addoption(
         "--harness-allow-pickle",
         action="store_true",
         default=False,

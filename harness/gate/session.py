@@ -75,18 +75,18 @@ class HarnessSession:
         option = config.getoption
         cards = option("harness_cards")
         lock_path = Path(option("harness_lock") or config.rootpath / LOCK_NAME).resolve()
+        cache = option("harness_cache_dir")
+        cache_dir = Path(cache).resolve() if cache else default_cache_dir()
         try:
-            registry = load_registry(cards_in(Path(cards)) if cards else None)
+            registry = _registry(cards, option("harness_import"), hub=option("harness_hub"), cache_dir=cache_dir)
             registry.check_models(option("harness_model"))
             lock = Lock.read(lock_path) if lock_path.is_file() else None
-        except (CardError, LockError) as exc:
+        except (CardError, LockError, ValueError, LookupError) as exc:  # ValueError: a card that cannot be imported
             raise pytest.UsageError(str(exc)) from None
         if option("harness_lock") and lock is None:
             raise pytest.UsageError(f"--harness-lock {lock_path}: no such file; write it with `harness lock`")
-        cache = option("harness_cache_dir")
         return cls(
-            registry=registry, hub=option("harness_hub"),
-            cache_dir=Path(cache).resolve() if cache else default_cache_dir(), strict=option("harness_strict"),
+            registry=registry, hub=option("harness_hub"), cache_dir=cache_dir, strict=option("harness_strict"),
             limit=option("harness_limit"), diagnose=option("harness_diagnose"), seed=option("harness_seed"),
             allow_pickle=option("harness_allow_pickle"), models=tuple(option("harness_model")),
             backends=tuple(option("harness_backend")), no_cache=option("harness_no_cache"),
@@ -259,3 +259,20 @@ class HarnessSession:
         from harness.gate.summary import write_summary
 
         write_summary(self, terminal, json_path=json_path, report_dir=report_dir)
+
+
+def _registry(cards: str | None, imports: list[str], *, hub: str, cache_dir: Path) -> Registry:
+    """The claims a run checks: the built-in cards, or ``--harness-cards``; with ``--harness-import``, the
+    imported cards' claims (alone, or beside ``--harness-cards``'). Imported cards are read, never written."""
+    registry = load_registry(cards_in(Path(cards)) if cards else None)
+    if not imports:
+        return registry
+    from harness.claims.cards import card_claims
+    from harness.evaluation.context import resolve_hub
+    from harness.hubcards.importer import import_card
+
+    location = resolve_hub(hub, cache_dir=cache_dir).location
+    claims = list(registry.claims) if cards else []
+    for repo in imports:
+        claims += card_claims(import_card(repo, location=location), f"--harness-import {repo}")
+    return Registry(tuple(claims))

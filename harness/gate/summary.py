@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,8 @@ def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, r
             terminal.write_line(("" if record["passed"] else "FAILS: ") + describe(record))
     if harness.rank != 0:
         return  # under torchrun, rank 0 alone reports and writes the run's files
-    about = {"hub": harness.hub, "strict": harness.strict, "limit": harness.limit, "ranks": harness.ranks}
+    about = {"hub": harness.hub, "strict": harness.strict, "limit": harness.limit, "ranks": harness.ranks,
+             "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}  # fmt: skip
     recorded = dict(about=about, latency=harness.latencies, parity=harness.parities)
     if json_path:
         report.write_json(Path(json_path), rows, **recorded)

@@ -26,7 +26,7 @@ def builder_files() -> tuple[Path, ...]:
     """Every file the replica is built from: all of this package (code and data), the cards, and every
     harness module those import, found by following their imports, so that none can be forgotten."""
     here = Path(__file__).resolve().parent
-    files = {path for path in here.rglob("*") if path.is_file() and path.suffix in (".py", ".yaml")}
+    files = {path for path in here.rglob("*") if path.is_file() and path.suffix in (".py", ".yaml", ".md")}
     files |= set((PACKAGE / "cards").glob("*.yaml"))
     pending = [path for path in files if path.suffix == ".py"]
     while pending:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 FACTS = Path(__file__).with_name("real_repos.yaml")
+# Stand-in model cards in the real cards' metadata shapes (model-index, tables, the Trainer's text).
+READMES = Path(__file__).with_name("readmes")
 # Config keys a tiny stand-in keeps its own value of: its dimensions are small on purpose.
 DIMENSIONS = frozenset({
     "dim", "hidden_dim", "n_layers", "n_heads", "vocab_size",
@@ -107,6 +109,9 @@ def dress(folder: Path, repo: str, *, keep: Sequence[str] = ()) -> None:
         decoy = folder / name
         decoy.parent.mkdir(parents=True, exist_ok=True)
         decoy.write_bytes(f"decoy for {repo}/{name}: the real repository holds this file; no claim reads it\n".encode())
+    card = READMES / f"{repo.replace('/', '--')}.md"
+    if "README.md" in files and card.is_file():
+        (folder / "README.md").write_bytes(card.read_bytes())  # `harness import` reads it as it reads the real card
 
 
 def _weight_formats(folder: Path, files: set[str]) -> None:

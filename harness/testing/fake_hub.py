@@ -63,6 +63,7 @@ class FakeHub:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.moved: dict[tuple[str, str], str] = {}  # (repo_type, old id) -> new id
         self.seen: list[Seen] = []
+        self.pulls: list = []  # PullRequest records of the pull requests opened through the commit API
         self._interrupt: dict[str, int] = {}  # file path -> bytes to send before dropping the connection
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -172,6 +173,22 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             self._serve(body=True)
+
+        def do_POST(self) -> None:  # noqa: N802
+            from harness.testing.fake_hub_commits import post
+
+            url = urlsplit(self.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                status, headers, content = post(hub, url.path, url.query, body)
+            except _Answer as answer:
+                status, headers, content = answer.status, answer.headers, answer.body
+            hub._record(Seen(self.command, url.path, None, status))
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(content))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(content)
 
         def _serve(self, *, body: bool) -> None:
             url = urlsplit(self.path)

@@ -1,0 +1,34 @@
+"""What a table's column (or row) label says about the figure: a runtime, a precision, a dataset."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from harness.hubcards.found import RawDataset
+
+RUNTIMES = {"onnx": "onnx", "onnxruntime": "onnx", "pytorch": "torch", "torch": "torch", "openvino": "openvino"}
+PRECISIONS = {"int8": "int8", "fp32": "fp32", "float32": "fp32", "fp16": "fp16", "bf16": "bf16"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    label: str | None
+    runtime: str | None = None  # "onnx", "torch", or a runtime the harness has no backend for
+    precision: str | None = None
+    dataset: RawDataset | None = None
+
+    @classmethod
+    def of(cls, label: str | None) -> Column:
+        if not label:
+            return cls(label=None)
+        words = re.findall(r"[a-z0-9]+", label.lower())
+        runtime = next((RUNTIMES[w] for w in words if w in RUNTIMES), None)
+        precision = next((PRECISIONS[w] for w in words if w in PRECISIONS), None)
+        dataset = None
+        if runtime is None and precision is None:
+            from harness.hubcards.datasets import known_name
+
+            if known_name(label):
+                dataset = RawDataset(name=label, inferred_from=f"the table's label {label!r}")
+        return cls(label=label, runtime=runtime, precision=precision, dataset=dataset)
