@@ -18,16 +18,17 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
     measured, how = sizes.measure(model.path, backend=backend, task=claim.task, file=claim.file)
     common = dict(mode=settings.mode, measured=measured, model=model.repo, model_revision=model.revision, notes=(how,))
     target_from = None
-    if settings.expectations is not None:
-        reason = settings.expectations.not_checkable(claim.id, backend)
+    expectations = settings.expectations
+    if expectations is not None:
+        reason = expectations.not_checkable(expectations.id_of(claim), backend)
         if reason is not None:
             reason = f"not checkable on this stand-in: {reason}"
             return Verdict.for_claim(claim, backend, status=NOT_CHECKABLE, reason=reason, **common)
-        if not settings.expectations.held_to_card(claim.id, backend):
+        if not expectations.held_to_card(expectations.id_of(claim), backend):
             raise NotSupported(
-                f"the replica at {settings.expectations.root} says nothing of {claim.id} on {backend}; rebuild it"
+                f"the replica at {expectations.root} says nothing of {claim.id} on {backend}; rebuild it"
             )
-        target_from = settings.expectations.reference(claim.id, backend)
+        target_from = expectations.reference(expectations.id_of(claim), backend)
     passed = claim.tolerance.admits(claimed=claim.value, measured=measured)
     return Verdict.for_claim(
         claim, backend, status=outcome(passed), target=claim.value, target_from=target_from, **common

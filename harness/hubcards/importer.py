@@ -34,7 +34,7 @@ def import_card(
         raise CardImportError(
             f"{card.where}: no results to import: the card has no model-index results, no .eval_results entries, "
             "no Trainer evaluation-set list and no table naming a metric. Write the card's claims by hand "
-            "(see harness/cards for examples)."
+            "(see harness/cards for examples)." + (f" Skipped: {'; '.join(problems)}." if problems else "")
         )
     draft = compose(card, repo, found, moved=known_moves())
     notes = list(problems)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.claims.model import Claim
 
 MANIFEST = "harness-replica.json"
 
@@ -22,6 +25,15 @@ class ReplicaExpectations:
     root: Path
     entries: dict[str, dict[str, dict[str, Any]]]
     size: str = "tiny"  # "true": the cards' dimensions with random weights (sizes and speed only)
+    # What each referenced claim measures (measure_key) -> its id: a claim of another card (an imported
+    # one) that measures the same model file, dataset split and metric shares its reference.
+    measures: dict[str, str] | None = None
+
+    def id_of(self, claim: Claim) -> str:
+        """The id the references of ``claim`` are stored under: its own, or a claim that measures the same."""
+        if claim.id in self.entries:
+            return claim.id
+        return (self.measures or {}).get(measure_key(claim), claim.id)
 
     @classmethod
     def find(cls, root: Path) -> ReplicaExpectations | None:
@@ -30,7 +42,9 @@ class ReplicaExpectations:
             return None
         document = json.loads(path.read_text(encoding="utf-8"))
         about = document.get("about", {})
-        return cls(root=root, entries=document["expected"], size=about.get("size", "tiny"))
+        return cls(
+            root=root, entries=document["expected"], size=about.get("size", "tiny"), measures=about.get("measures")
+        )
 
     def _entry(self, claim_id: str, backend: str) -> dict[str, Any] | None:
         return self.entries.get(claim_id, {}).get(backend)
@@ -59,6 +73,12 @@ class ReplicaExpectations:
         """Why the stand-in cannot check this claim at all, if it cannot."""
         entry = self._entry(claim_id, backend)
         return None if entry is None else entry.get("not_checkable")
+
+
+def measure_key(claim: Claim) -> str:
+    """What a claim measures, whatever card states it: the model and file, the dataset split, the metric."""
+    dataset = claim.dataset.describe() if claim.dataset else ""
+    return f"{claim.model.repo}|{claim.file or ''}|{dataset}|{claim.metric}"
 
 
 def write_manifest(root: Path, *, expected: dict[str, dict[str, dict[str, Any]]], about: dict[str, Any]) -> None:
