@@ -58,8 +58,8 @@ class PredictionCache(EntryStore):
     def put(self, key: str, *, scores: np.ndarray, predictions: Sequence[str], notes: Sequence[str],
             seconds: float, features: int) -> Path:  # fmt: skip
         payload = {
-            "key": key, "scores": [float(s) for s in scores], "predictions": list(predictions), "notes": list(notes),
-            "seconds": seconds, "features": features,
+            "key": key, "scores": np.asarray(scores, dtype=np.float64).tolist(), "predictions": list(predictions),
+            "notes": list(notes), "seconds": seconds, "features": features,
         }  # fmt: skip
         document = {"payload": payload, "sha256": hashlib.sha256(canonical(payload)).hexdigest()}
         path = self.path(key)

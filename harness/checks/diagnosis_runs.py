@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from harness.claims.model import Claim
 from harness.data.splits import DataError, read_split
 from harness.evaluation.context import Settings
 from harness.evaluation.opening import sample
 from harness.hub.resolve import Snapshot
+from harness.measures import metrics
 
 # The longest input the cards' encoders take: the probe's other sequence length.
 LONGEST = 512
@@ -41,7 +40,7 @@ def _evaluate(claim: Claim, backend: str, settings: Settings, model: Snapshot, d
     split = read_split(data.matching(claim.dataset.files), inputs=claim.dataset.inputs, label=claim.dataset.label)
     indices = sample(claim, split, limit=limit if limit < len(split) else None, seed=settings.seed)
     evaluation, _ = evaluation_of(claim, backend, settings, model, data, indices, split.take(indices))
-    return float(np.mean(evaluation.scores)), len(indices), evaluation.predictions
+    return metrics.value_of(claim.metric, evaluation.scores), len(indices), evaluation.predictions
 
 
 def other_length(claim, backend, settings, model, data, rows_used: int, measured: float) -> str:

@@ -15,6 +15,7 @@ from harness.evaluation.context import Settings
 from harness.evaluation.evaluate import Evaluation, evaluation_of
 from harness.evaluation.opening import open_split, resolve_model, sample
 from harness.hub.resolve import Snapshot
+from harness.measures import metrics
 from harness.tasks import task_of
 from harness.tasks.classification import LabelMismatch
 
@@ -47,7 +48,7 @@ def check_quality(claim: Claim, backend: str, settings: Settings) -> Verdict:
     except LabelMismatch as exc:
         reason = f"labels cannot be aligned: {exc}"
         return Verdict.for_claim(claim, backend, mode=settings.mode, status=FAIL, reason=reason, **common)
-    measured = float(evaluation.scores.mean())
+    measured = metrics.value_of(claim.metric, evaluation.scores)
     if settings.expectations is None:
         judged = judge(claim, claim.value, measured, evaluation.scores, population=len(split), seed=settings.seed)
         judged.update(target=claim.value)
@@ -77,13 +78,19 @@ def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Sn
     try:
         return diagnose(
             claim, target=verdict.target if verdict.target is not None else claim.value,
-            predictions=evaluation.predictions, scores=np.asarray(evaluation.scores), labels=rows.labels,
+            predictions=evaluation.predictions, scores=_per_example(claim, evaluation.scores), labels=rows.labels,
             label_names=rows.label_names, model_folder=model.path,
             columns=[rows.inputs[name] for name in claim.dataset.inputs],
             max_length=claim.max_seq_length,
         )  # fmt: skip
     except (OSError, ValueError, KeyError) as exc:  # a probe's failure must not hide the verdict
         return (f"not run: {type(exc).__name__}: {exc}",)
+
+
+def _per_example(claim: Claim, scores: np.ndarray) -> np.ndarray:
+    """Scores a probe can compare example by example: for a corpus-level score, whether each row was right."""
+    scores = np.asarray(scores)
+    return (scores[:, 0] == scores[:, 1]).astype(np.float64) if metrics.is_corpus(scores) else scores
 
 
 def judge(claim: Claim, target: float, measured: float, scores: np.ndarray, *, population: int, seed: int) -> dict:
@@ -114,6 +121,11 @@ def _judge_on_replica(
     from harness.checks import replica_gate
 
     expectations = settings.expectations
+    if metrics.is_corpus(evaluation.scores):
+        raise NotSupported(
+            f"the replica's references are each example's prediction for its accuracy and loss claims; a "
+            f"corpus-level {claim.metric} is checked against the card's figure on the real model"
+        )
     try:
         return replica_gate.judge(
             claim, backend, expectations, indices, evaluation.predictions, evaluation.scores, population=population

@@ -66,8 +66,10 @@ def judge(
     all_scores = expectations.scores(expectations.id_of(claim), backend)
     if all_predictions is None or all_scores is None:
         raise NoReference(
-            f"the replica at {expectations.root} has no per-example reference for {claim.id} on {backend}; "
-            "rebuild it with `harness replica --out DIR` (or clear the cache: `harness cache clear --all`)"
+            f"the replica at {expectations.root} has no per-example reference for {claim.id} on {backend}: it "
+            "holds references for the built-in cards' claims, and none of them measures this model file, split "
+            "and metric; for a built-in claim, rebuild it with `harness replica --out DIR` (or clear the cache: "
+            "`harness cache clear --all`)"
         )
     reference = [all_predictions[i] for i in indices]
     reference_scores = [all_scores[i] for i in indices]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+# Corpus-level classification scores (measures.metrics.CORPUS): binary on label 1, or macro over labels.
+CLASSIFICATION_CORPUS = frozenset(
+    {"precision", "recall", "f1", "precision_macro", "recall_macro", "f1_macro", "roc_auc"}
+)
+
 TASK_METRICS: dict[str, frozenset[str]] = {
-    "text-classification": frozenset({"accuracy", "eval_loss"}),
-    "text-pair-classification": frozenset({"accuracy", "eval_loss"}),
+    "text-classification": frozenset({"accuracy", "eval_loss"}) | CLASSIFICATION_CORPUS,
+    "text-pair-classification": frozenset({"accuracy", "eval_loss"}) | CLASSIFICATION_CORPUS,
     "question-answering": frozenset({"f1", "exact_match"}),
     "fill-mask": frozenset(),
 }
@@ -32,6 +37,7 @@ SUITE_OF_METRIC = {
     "size_mib": "latency",
     "speedup": "latency",
     "sparsity": "contracts",
+    **{metric: "accuracy" for metric in CLASSIFICATION_CORPUS},
 }
 
 

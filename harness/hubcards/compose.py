@@ -130,8 +130,8 @@ def _unsupported(repo: Repo, item: Found, column: Column, task: str | None, metr
     if task not in COMPUTED:
         return [f"the harness has no {task or 'such'} task (it checks {', '.join(COMPUTED)})"]
     if metric not in COMPUTED[task]:
-        return [f"the harness scores {task} per example ({', '.join(sorted(COMPUTED[task]))}); {item.metric!r} is a "
-                "corpus-level score it does not compute"]  # fmt: skip
+        return [f"the harness does not compute {item.metric!r} for {task} (it computes "
+                f"{', '.join(sorted(COMPUTED[task]))})"]  # fmt: skip
     return []
 
 

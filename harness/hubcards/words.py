@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from harness.claims.vocabulary import CLASSIFICATION_CORPUS
+
 # Names cards print (any case, any punctuation) -> the harness's metric. Where a name means different
 # things per task ("f1": a classifier's F1 over labels, QA's token-overlap F1), the task decides below.
 METRIC_NAMES = {
@@ -29,12 +31,10 @@ TASK_NAMES = {
     "extractive-qa": "question-answering",
 }
 
-# What each harness task computes, as the importer may claim it. Corpus-level scores a card commonly
-# prints beside accuracy (precision, recall, F1 over labels, ROC AUC) are recognised by name, but
-# the harness scores classification per example, so they are imported as not checkable (say why).
+# What each harness task computes, as the importer may claim it.
 COMPUTED = {
-    "text-classification": {"accuracy", "eval_loss"},
-    "text-pair-classification": {"accuracy", "eval_loss"},
+    "text-classification": {"accuracy", "eval_loss", *CLASSIFICATION_CORPUS},
+    "text-pair-classification": {"accuracy", "eval_loss", *CLASSIFICATION_CORPUS},
     "question-answering": {"f1", "exact_match"},
 }
 

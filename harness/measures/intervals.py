@@ -16,6 +16,7 @@ from statistics import NormalDist
 import numpy as np
 
 from harness.claims.model import Tolerance
+from harness.measures import metrics
 
 CONFIDENCE = 0.99
 BOOTSTRAP_RESAMPLES = 2_000
@@ -49,7 +50,8 @@ def interval(
 ) -> Interval:
     """The interval for the mean of per-example ``scores`` over the ``population`` examples they were
     drawn from without replacement (None: an unlimited population): Wilson's for a proportion
-    (accuracy, exact match), a seeded BCa bootstrap for anything else (F1, a loss).
+    (accuracy, exact match), a seeded BCa bootstrap for anything else (F1, a loss), resampling rows
+    and scoring each resample for a corpus-level score (a classifier's precision, recall, F1, ROC AUC).
 
     A claim is made on one split, a finite population: a sample of 2,000 of its 3,100 examples
     leaves far less unknown than 2,000 draws from an endless stream, so the interval is narrowed
@@ -69,14 +71,18 @@ def interval(
             raise ValueError(f"{metric} scores must each be 0 or {unit:g}")
         low, high = _wilson(float(right.mean()), n, confidence=confidence, shrink=shrink)
         return Interval(low=low * unit, high=high * unit, confidence=confidence, method=_named("Wilson score", shrink))
-    mean = float(scores.mean())
+    mean = metrics.value_of(metric, scores)
     if shrink == 0 or np.all(scores == scores[0]):  # nothing left unknown, or no spread to estimate
         return Interval(low=mean, high=mean, confidence=confidence, method=_named("bootstrap (BCa)", shrink))
     from scipy import stats
 
+    if metrics.is_corpus(scores):  # resample rows, and compute the score of each resampled set
+        data, statistic, vectorized = (np.arange(n),), lambda rows: metrics.value_of(metric, scores[rows]), False
+    else:
+        data, statistic, vectorized = (scores,), np.mean, True
     found = stats.bootstrap(
-        (scores,), np.mean, confidence_level=confidence, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa",
-        random_state=np.random.default_rng(seed),
+        data, statistic, confidence_level=confidence, n_resamples=BOOTSTRAP_RESAMPLES, method="BCa",
+        random_state=np.random.default_rng(seed), vectorized=vectorized,
     ).confidence_interval  # fmt: skip
     low, high = mean - (mean - float(found.low)) * shrink, mean + (float(found.high) - mean) * shrink
     return Interval(low=low, high=high, confidence=confidence, method=_named("bootstrap (BCa)", shrink))

@@ -26,10 +26,75 @@ def cross_entropy(logits: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return log_norm - shifted[np.arange(len(reference)), np.asarray(reference)]
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.asarray(logits, dtype=np.float64)
+    shifted = np.exp(shifted - shifted.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def mean(scores: np.ndarray) -> float:
     if len(scores) == 0:
         raise ValueError("no examples were scored")
     return float(np.mean(scores))
+
+
+# Classification scores of the whole set, not means of per-example values: precision, recall and F1 on
+# the positive label (binary) or averaged over the labels present (macro, as scikit-learn's
+# average="macro"), and ROC AUC. Their per-example records are rows of (predicted label, reference
+# label, probability of the positive label) in the dataset's label space; the value is computed over
+# the rows (and over resampled rows for an interval). Written here because they are a few lines each
+# and the harness does not depend on scikit-learn, which the tests use as the reference.
+CORPUS = frozenset({"precision", "recall", "f1", "precision_macro", "recall_macro", "f1_macro", "roc_auc"})
+POSITIVE = 1  # the binary scores' positive label: the dataset's label 1 (GLUE SST-2: positive)
+
+
+def records(predicted: np.ndarray, reference: np.ndarray, positive_probability: np.ndarray) -> np.ndarray:
+    """The per-example rows the corpus-level scores are computed from."""
+    return np.column_stack([predicted, reference, positive_probability]).astype(np.float64)
+
+
+def is_corpus(scores: np.ndarray) -> bool:
+    """Whether ``scores`` are a corpus-level score's rows (2-D) rather than per-example values: a name
+    alone cannot tell, as "f1" is QA's per-example mean and a classifier's corpus-level score."""
+    return np.ndim(scores) == 2
+
+
+def value_of(metric: str, scores: np.ndarray) -> float:
+    """The claim's figure from its per-example scores: their mean, or a corpus-level score of the rows."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if not is_corpus(scores):
+        return mean(scores)
+    if metric not in CORPUS:
+        raise ValueError(f"{metric} is not a corpus-level score ({', '.join(sorted(CORPUS))})")
+    if len(scores) == 0:
+        raise ValueError("no examples were scored")
+    predicted, reference = scores[:, 0].astype(int), scores[:, 1].astype(int)
+    if metric == "roc_auc":
+        return roc_auc(reference == POSITIVE, scores[:, 2])
+    name, _, average = metric.partition("_")
+    labels = np.union1d(predicted, reference) if average == "macro" else [POSITIVE]
+    return float(np.mean([_label_score(name, predicted == label, reference == label) for label in labels]))
+
+
+def _label_score(name: str, predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Precision, recall or F1 of one label; 0 where its denominator is 0 (scikit-learn's zero_division=0)."""
+    hits = float(np.sum(predicted & actual))
+    chosen, real = float(np.sum(predicted)), float(np.sum(actual))
+    denominator = {"precision": chosen, "recall": real, "f1": 0.5 * (chosen + real)}[name]
+    return hits / denominator if denominator else 0.0
+
+
+def roc_auc(positive: np.ndarray, probability: np.ndarray) -> float:
+    """The area under the ROC curve: the chance that a positive example scores above a negative one,
+    ties counting half (the Mann-Whitney U statistic over both counts)."""
+    from scipy.stats import rankdata
+
+    positive = np.asarray(positive, dtype=bool)
+    n_positive, n_negative = int(positive.sum()), int((~positive).sum())
+    if n_positive == 0 or n_negative == 0:
+        raise ValueError("ROC AUC needs examples of both labels; these examples hold only one")
+    ranks = rankdata(probability)
+    return float((ranks[positive].sum() - n_positive * (n_positive + 1) / 2) / (n_positive * n_negative))
 
 
 # SQuAD v1.1, as its official evaluation script defines it. Written out here because the two library

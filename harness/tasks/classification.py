@@ -11,6 +11,7 @@ import numpy as np
 
 from harness.data.splits import Split
 from harness.engine.batching import Encoded
+from harness.errors import NotSupported
 from harness.measures import metrics
 from harness.tasks.base import Predicted
 
@@ -109,13 +110,25 @@ def _card_names(config_names: Sequence[str], card_labels: Sequence[str]) -> list
 
 
 def scores(metric: str, logits: np.ndarray, labels: Sequence[int], alignment: Alignment) -> np.ndarray:
-    """Per-example scores in the dataset's label space; the metric is their mean."""
+    """Per-example scores in the dataset's label space: the metric is their mean, or, for a corpus-level
+    score, computed from these rows (``metrics.value_of``)."""
     aligned = np.asarray(logits)[:, list(alignment.model_index)]
     reference = np.asarray(labels)
     if metric == "accuracy":
         return metrics.correct(aligned.argmax(axis=1), reference)
     if metric == "eval_loss":
         return metrics.cross_entropy(aligned, reference)
+    if metric in metrics.CORPUS:
+        binary = not metric.endswith("_macro")
+        if binary and aligned.shape[1] != 2:
+            raise NotSupported(
+                f"{metric} is the binary score on label {metrics.POSITIVE}, and this dataset has {aligned.shape[1]} "
+                f"labels; a claim over every label is {metric.split('_')[0]}_macro"
+            )
+        # ROC AUC needs the positive label's probability; with more than two labels there is none (-1).
+        binary_labels = aligned.shape[1] == 2
+        probability = metrics.softmax(aligned)[:, metrics.POSITIVE] if binary_labels else np.full(len(aligned), -1.0)
+        return metrics.records(aligned.argmax(axis=1), reference, probability)
     raise ValueError(f"classification cannot produce metric {metric!r}")
 
 

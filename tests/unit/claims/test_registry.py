@@ -104,7 +104,8 @@ def test_a_valid_card_loads(tmp_path):
             changed(source=None), ["claims[example-accuracy].source", "required key is missing"], id="missing-field"
         ),
         pytest.param(
-            changed(metric="f1"), ["'f1' is not allowed", "Allowed: accuracy"], id="metric-task-cannot-produce"
+            changed(metric="exact_match"), ["'exact_match' is not allowed", "Allowed: accuracy"],
+            id="metric-task-cannot-produce",
         ),
         pytest.param(
             changed(tolerance=-0.01), ["tolerance", "must be zero or positive", "-0.01"], id="negative-tolerance"

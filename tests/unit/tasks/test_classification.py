@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from harness.errors import NotSupported
+from harness.measures import metrics
 from harness.tasks.classification import LabelMismatch, align, scores
 
 GLUE_MNLI = ["entailment", "neutral", "contradiction"]
@@ -24,6 +26,24 @@ def test_scores_use_the_alignment():
     assert scores("accuracy", logits, labels, alignment).tolist() == [1.0, 1.0, 1.0]
     by_index = align({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, GLUE_MNLI)
     assert scores("accuracy", logits, labels, by_index).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_corpus_scores_are_read_in_the_datasets_label_space():
+    # The model orders its labels POSITIVE, NEGATIVE; the dataset negative, positive: label 1 is positive.
+    alignment = align({0: "POSITIVE", 1: "NEGATIVE"}, ["negative", "positive"])
+    logits = np.array([[3.0, 0.0], [3.0, 0.0], [0.0, 3.0], [0.0, 3.0]])  # model says P, P, N, N
+    table = scores("precision", logits, [1, 0, 0, 0], alignment)
+    assert table[:, :2].tolist() == [[1, 1], [1, 0], [0, 0], [0, 0]]
+    assert metrics.value_of("precision", table) == 0.5 and metrics.value_of("recall", table) == 1.0
+    assert table[0, 2] == pytest.approx(1 / (1 + np.exp(-3.0)))  # the positive label's probability
+
+
+def test_a_binary_score_on_more_than_two_labels_names_the_macro_claim():
+    alignment = align({0: "ENTAILMENT", 1: "NEUTRAL", 2: "CONTRADICTION"}, GLUE_MNLI)
+    with pytest.raises(NotSupported, match="f1 is the binary score on label 1, and this dataset has 3 labels; a claim "
+                                           "over every label is f1_macro"):  # fmt: skip
+        scores("f1", np.zeros((2, 3)), [0, 1], alignment)
+    assert scores("f1_macro", np.eye(3), [0, 1, 1], alignment)[:, 2].tolist() == [-1.0, -1.0, -1.0]
 
 
 def test_generic_names_fall_back_to_index_order_and_say_so():
