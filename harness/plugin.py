@@ -6,6 +6,7 @@ parametrizes, checks, and writes its own summary.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     register_profiles(chosen_on_command_line=bool(config.getoption("hypothesis_profile", default=None)),
                       ci=env_flag("CI"))  # fmt: skip
     config.stash[SESSION] = HarnessSession.from_config(config)
+    config.pluginmanager.register(_Reports(config.stash[SESSION]), "harness-reports")
 
 
 MARKERS = {"harness_use(pipeline_tag)": "run a target-parametrized test only on models whose card states this use"}
@@ -57,7 +59,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def harness_check(request: pytest.FixtureRequest) -> Callable[[ClaimCase], Verdict]:
     """Check a claim case; skips (or fails in strict mode) when it cannot be run here."""
-    return request.config.stash[SESSION].check
+    return functools.partial(request.config.stash[SESSION].check, node=request.node)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def harness_zero_shot(request: pytest.FixtureRequest, harness_subject: Subject) 
 @pytest.fixture
 def harness_split_parity(request: pytest.FixtureRequest) -> Callable[[Pair], dict[str, Any]]:
     """Compare a pair on its candidate claim's split; the record goes to the report."""
-    return request.config.stash[SESSION].split_parity
+    return functools.partial(request.config.stash[SESSION].split_parity, node=request.node)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +120,24 @@ def pytest_runtest_call(item: pytest.Item):
         return (yield)
     with harness.counting(item):
         return (yield)
+
+
+class _Reports:
+    """Each test's report, as this process receives it (its own, or an xdist worker's), into the session."""
+
+    def __init__(self, harness: HarnessSession) -> None:
+        self.harness = harness
+
+    @pytest.hookimpl(tryfirst=True)  # before the JUnit writer, which must not print the full records
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.harness.collect(report)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    harness = config.stash.get(SESSION, None)
+    if harness is not None:
+        harness.refuse_unshareable(items)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -126,6 +126,16 @@ class Verdict:
             return None
         return self.target_from or CARD
 
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> Verdict:
+        """The verdict ``as_dict`` wrote (as a test's report carries it between processes)."""
+        known = {name: record[name] for name in cls.__dataclass_fields__ if name in record}
+        for name in ("notes", "diagnosis"):
+            known[name] = tuple(known.get(name) or ())
+        if known.get("interval") is not None:
+            known["interval"] = tuple(known["interval"])
+        return cls(**known)
+
     def as_dict(self) -> dict[str, Any]:
         interval = list(self.interval) if self.interval is not None else None
         return {**asdict(self), "notes": list(self.notes), "diagnosis": list(self.diagnosis), "interval": interval,

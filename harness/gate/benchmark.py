@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.gate.records import LATENCY
+
 if TYPE_CHECKING:
     from harness.evaluation.workload import Workload
     from harness.gate.session import HarnessSession
@@ -51,6 +53,6 @@ def timer(request: pytest.FixtureRequest, session: HarnessSession) -> Callable[[
     def run(workload: Workload, kind: str) -> None:
         record = benchmark_job(benchmark, workload, kind)
         if record is not None:
-            session.latencies.append(record)
+            session.record(request.node, LATENCY, record)
 
     return run

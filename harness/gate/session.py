@@ -19,6 +19,7 @@ from harness.claims.selection import ClaimCase, Target, targets
 from harness.claims.verdict import FAIL, NOT_CHECKABLE, SKIPPED, Verdict
 from harness.engine import distributed
 from harness.errors import CannotCheck, NotApplicable, Refused
+from harness.gate import records
 from harness.hub.lock import LOCK_NAME, Lock, LockError
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class HarnessSession:
     lock_path: Path | None = None  # where the lock is, or would be
     checked: int = 0  # tests of claims, targets or pairs that ran to a verdict (strict mode wants one)
     rank: int = 0  # this process's rank under torchrun (0 alone reports)
+    worker: bool = False  # a pytest-xdist worker: its tests' records travel to the controller on their reports
     ranks: int = 1  # how many processes share the evaluations
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
@@ -91,7 +93,7 @@ class HarnessSession:
             allow_pickle=option("harness_allow_pickle"), models=tuple(option("harness_model")),
             backends=tuple(option("harness_backend")), no_cache=option("harness_no_cache"),
             threads=option("harness_threads"), lock=lock, lock_path=lock_path,
-            rank=group.rank if group else 0, ranks=group.world if group else 1,
+            rank=group.rank if group else 0, ranks=group.world if group else 1, worker=_xdist_worker(config),
         )  # fmt: skip
 
     def cases(self, suite: str) -> list[ClaimCase]:
@@ -110,7 +112,8 @@ class HarnessSession:
 
         return pairs(self.registry, models=self.models, backends=self.backends)
 
-    def check(self, case: ClaimCase) -> Verdict:
+    def check(self, case: ClaimCase, *, node: pytest.Item | None = None) -> Verdict:
+        """Check one claim on one backend; its verdict goes on ``node``'s report (or straight to the run)."""
         from harness.checks import check
 
         # Size and speed mean something only at the real models' dimensions.
@@ -120,10 +123,10 @@ class HarnessSession:
         except CannotCheck as exc:
             reason = str(exc)
         except Refused as exc:  # fails the claim, strict or not
-            self.verdicts.append(Verdict.unchecked(case.claim, case.backend, status=FAIL, reason=str(exc)))
+            self._found(node, Verdict.unchecked(case.claim, case.backend, status=FAIL, reason=str(exc)))
             pytest.fail(str(exc), pytrace=False)
         else:
-            self.verdicts.append(verdict)
+            self._found(node, verdict)
             if verdict.status == NOT_CHECKABLE:
                 # A property of the stand-in, not of this machine: strict or not, it is reported, not failed.
                 pytest.skip(verdict.reason)
@@ -131,7 +134,7 @@ class HarnessSession:
         # Outside the except block, so the report shows the reason and not a chained traceback.
         # Strict: a claim that cannot be checked fails.
         status = FAIL if self.strict else SKIPPED
-        self.verdicts.append(Verdict.unchecked(case.claim, case.backend, status=status, reason=reason))
+        self._found(node, Verdict.unchecked(case.claim, case.backend, status=status, reason=reason))
         self.cannot_run(reason)
 
     def workload(self, target: Target) -> Workload:
@@ -149,12 +152,51 @@ class HarnessSession:
 
         return self._open(lambda: pipeline(subject))
 
-    def split_parity(self, pair: Pair) -> dict[str, Any]:
+    def split_parity(self, pair: Pair, *, node: pytest.Item | None = None) -> dict[str, Any]:
         from harness.contracts.parity import on_split
 
         record = self._open(lambda: on_split(pair, self.settings("tiny")))
-        self.parities.append(record)
+        self.record(node, records.PARITY, record)
         return record
+
+    def refuse_unshareable(self, items: list[pytest.Item]) -> None:
+        """Under pytest-xdist, refuse at collection what cannot work across workers: pytest-benchmark
+        does not time there (it turns itself off), so a latency run would report nothing."""
+        if not self.worker:
+            return
+        timers = {"benchmark", "harness_benchmark"}
+        timed = [item.nodeid for item in items if timers & set(getattr(item, "fixturenames", ()))]
+        if timed:
+            raise pytest.UsageError(
+                f"pytest-benchmark does not time under pytest-xdist, so {len(timed)} latency tests (e.g. {timed[0]}) "
+                "would report nothing: run them in one process (without -n), or deselect them (-m 'not latency')"
+            )
+
+    def _found(self, node: pytest.Item | None, verdict: Verdict) -> None:
+        if node is None:
+            self.verdicts.append(verdict)
+        else:
+            records.attach_verdict(node, verdict)
+
+    def record(self, node: pytest.Item | None, kind: str, record: Any) -> None:
+        """A test's latency or parity record: on its report, or straight to the run outside a test."""
+        if node is not None:
+            records.attach(node, kind, record)
+        else:
+            {records.LATENCY: self.latencies, records.PARITY: self.parities}[kind].append(record)
+
+    def collect(self, report: pytest.TestReport) -> None:
+        """Take a test's records off its report: the reporting process builds the run from these. An
+        xdist worker leaves them on, for its controller."""
+        if self.worker:
+            return
+        for kind, value in records.take(report):
+            if kind == records.VERDICT:
+                self.verdicts.append(Verdict.from_dict(value))
+            elif kind == records.CHECKED:
+                self.checked += int(value)
+            else:
+                self.record(None, kind, value)
 
     def card_models(self) -> list[ModelRef]:
         """The selected models whose card states their architecture."""
@@ -246,9 +288,11 @@ class HarnessSession:
         except pytest.skip.Exception:
             raise
         except BaseException:
-            self.checked += checks
+            if checks:
+                records.attach(item, records.CHECKED, 1)
             raise
-        self.checked += checks
+        if checks:
+            records.attach(item, records.CHECKED, 1)
 
     def exit_status(self, exitstatus: int) -> int:
         from harness.gate.summary import exit_status
@@ -276,3 +320,14 @@ def _registry(cards: str | None, imports: list[str], *, hub: str, cache_dir: Pat
     for repo in imports:
         claims += card_claims(import_card(repo, location=location), f"--harness-import {repo}")
     return Registry(tuple(claims))
+
+
+def _xdist_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker; under torchrun too, a usage error: each rank
+    already shares the evaluations, and a worker's rank would be nobody's."""
+    worker = hasattr(config, "workerinput")
+    parallel = worker or (config.getoption("numprocesses", None) not in (None, 0, "0"))
+    if parallel and distributed.launched():
+        raise pytest.UsageError("torchrun and pytest-xdist (-n) do not combine: torchrun's ranks already share the "
+                                "evaluations; run one of the two")  # fmt: skip
+    return worker

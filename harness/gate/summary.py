@@ -17,6 +17,8 @@ def exit_status(harness: HarnessSession, exitstatus: int) -> int:
     Under torchrun every rank ends with rank 0's status."""
     from harness.engine import distributed
 
+    if harness.worker:  # an xdist worker: its controller, which received every report, decides
+        return exitstatus
     if harness.strict and not harness.checked and exitstatus in (0, 5):
         exitstatus = pytest.ExitCode.TESTS_FAILED
     if distributed.current() is not None:
@@ -57,3 +59,16 @@ def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, r
     if report_dir:
         written = report.write_report(Path(report_dir), rows, **recorded)
         terminal.write_line(f"report written: {', '.join(map(str, written))}")
+    _github(harness, terminal, rows, recorded)
+
+
+def _github(harness: HarnessSession, terminal, rows, recorded) -> None:
+    """Under GitHub Actions: the claims table in the job summary, an annotation per failed claim."""
+    from harness.gate import github
+    from harness.report import results as report
+
+    for line in github.annotations(rows, harness.registry):
+        terminal.write_line(line)
+    summary = github.step_summary(report.markdown(rows, **recorded))
+    if summary is not None:
+        terminal.write_line(f"claims table appended to the job summary ({summary})")
