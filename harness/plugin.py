@@ -133,11 +133,10 @@ class _Reports:
         self.harness.collect(report)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    harness = config.stash.get(SESSION, None)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    harness = item.config.stash.get(SESSION, None)
     if harness is not None:
-        harness.refuse_unshareable(items)
+        harness.refuse_unshareable(item)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

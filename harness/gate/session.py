@@ -73,6 +73,7 @@ class HarnessSession:
         """The run's session from its ``--harness-*`` options; under torchrun, after joining the group.
 
         A card or lock that cannot be read is a usage error, with the file and the fix."""
+        worker = _xdist_worker(config)  # before joining torchrun's group, which xdist cannot share
         group = distributed.join() if distributed.launched() else None  # before anything evaluates
         option = config.getoption
         cards = option("harness_cards")
@@ -93,7 +94,7 @@ class HarnessSession:
             allow_pickle=option("harness_allow_pickle"), models=tuple(option("harness_model")),
             backends=tuple(option("harness_backend")), no_cache=option("harness_no_cache"),
             threads=option("harness_threads"), lock=lock, lock_path=lock_path,
-            rank=group.rank if group else 0, ranks=group.world if group else 1, worker=_xdist_worker(config),
+            rank=group.rank if group else 0, ranks=group.world if group else 1, worker=worker,
         )  # fmt: skip
 
     def cases(self, suite: str) -> list[ClaimCase]:
@@ -159,17 +160,14 @@ class HarnessSession:
         self.record(node, records.PARITY, record)
         return record
 
-    def refuse_unshareable(self, items: list[pytest.Item]) -> None:
-        """Under pytest-xdist, refuse at collection what cannot work across workers: pytest-benchmark
-        does not time there (it turns itself off), so a latency run would report nothing."""
-        if not self.worker:
-            return
-        timers = {"benchmark", "harness_benchmark"}
-        timed = [item.nodeid for item in items if timers & set(getattr(item, "fixturenames", ()))]
-        if timed:
-            raise pytest.UsageError(
-                f"pytest-benchmark does not time under pytest-xdist, so {len(timed)} latency tests (e.g. {timed[0]}) "
-                "would report nothing: run them in one process (without -n), or deselect them (-m 'not latency')"
+    def refuse_unshareable(self, item: pytest.Item) -> None:
+        """Under pytest-xdist, fail before it runs what cannot work across workers: pytest-benchmark does
+        not time there (it turns itself off), so a latency test would pass having measured nothing."""
+        if self.worker and {"benchmark", "harness_benchmark"} & set(getattr(item, "fixturenames", ())):
+            pytest.fail(
+                "pytest-benchmark does not time under pytest-xdist, so this latency test would measure nothing: "
+                "run the latency suite in one process (without -n), or deselect it (-m 'not latency')",
+                pytrace=False,
             )
 
     def _found(self, node: pytest.Item | None, verdict: Verdict) -> None:

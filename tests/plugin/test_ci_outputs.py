@@ -42,10 +42,10 @@ def test_xdist_workers_give_the_same_table_and_verdicts_as_one_process(run_gate,
     assert len(table) == 8 and all(line.split()[:3] in [s.split()[:3] for s in shared.stdout.lines] for line in table)
 
 
-def test_xdist_refuses_latency_tests_it_cannot_time(run_gate):
-    result = run_gate("-m", "latency", "-n", "2", suites=["latency"], hub="replica", models=[CLINC], backends=["torch"])
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*pytest-benchmark does not time under pytest-xdist*run them in one process*"])
+def test_xdist_fails_latency_tests_it_cannot_time(run_gate):
+    result = run_gate("-m", "latency", "-n", "2", suites=["benchmarks"], hub="replica", models=[CLINC], backends=["torch"])
+    assert result.ret == 1 and "INTERNALERROR" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*pytest-benchmark does not time under pytest-xdist*run the latency suite in one process*"])
 
 
 def test_under_github_actions_a_failing_claim_is_annotated_at_its_card_line(run_gate, pytester, replica_copy,
@@ -62,8 +62,12 @@ def test_under_github_actions_a_failing_claim_is_annotated_at_its_card_line(run_
     claim = load_registry().by_id("mnli-matched-accuracy")
     line = 1 + claim_line(claim.card_file, "mnli-matched-accuracy")
     result.stdout.fnmatch_lines([
-        f"::error file=*typeform-distilbert-mnli.yaml,line={line},title=claim mnli-matched-accuracy [torch] does not "
+        f"::error file=*typeform-distilbert-mnli.yaml,line={line},title=claim mnli-matched-accuracy [[]torch[]] does not "
         "hold::accuracy: claimed 0.82, measured 0.*, tolerance ±0.005 (two-sided); compared with the stand-in's*",
+    ])  # fmt: skip
+    assert f"line={line},title=claim mnli-matched-accuracy [torch] does not hold::" in result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "::error file=*typeform-distilbert-mnli.yaml,line=*,title=claim mnli-mismatched-accuracy*",
     ])  # fmt: skip
     written = summary.read_text()
     assert "| mnli-matched-accuracy |" in written or "mnli-matched-accuracy" in written
@@ -73,3 +77,10 @@ def test_under_github_actions_a_failing_claim_is_annotated_at_its_card_line(run_
 def claim_line(path: str, claim_id: str) -> int:
     """The 0-based line of ``- id: claim_id`` in a card, found here independently of the harness."""
     return next(i for i, text in enumerate(open(path, encoding="utf-8")) if text.strip() == f"- id: {claim_id}")
+
+
+def test_torchrun_and_xdist_together_are_refused_at_start(run_gate, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")  # as torchrun sets it for each rank
+    result = run_gate("-m", "accuracy", "-n", "2", suites=["accuracy"], hub="replica", models=[CLINC])
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*torchrun and pytest-xdist (-n) do not combine*run one of the two*"])
