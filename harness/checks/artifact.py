@@ -20,15 +20,15 @@ def check_size(claim: Claim, backend: str, settings: Settings) -> Verdict:
     target_from = None
     expectations = settings.expectations
     if expectations is not None:
-        reason = expectations.not_checkable(expectations.id_of(claim), backend)
+        reason = expectations.not_checkable(claim, backend)
         if reason is not None:
             reason = f"not checkable on this stand-in: {reason}"
             return Verdict.for_claim(claim, backend, status=NOT_CHECKABLE, reason=reason, **common)
-        if not expectations.held_to_card(expectations.id_of(claim), backend):
+        if not expectations.held_to_card(claim, backend):
             raise NotSupported(
                 f"the replica at {expectations.root} says nothing of {claim.id} on {backend}; rebuild it"
             )
-        target_from = expectations.reference(expectations.id_of(claim), backend)
+        target_from = expectations.reference(claim, backend)
     passed = claim.tolerance.admits(claimed=claim.value, measured=measured)
     return Verdict.for_claim(
         claim, backend, status=outcome(passed), target=claim.value, target_from=target_from, **common

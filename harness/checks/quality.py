@@ -78,7 +78,7 @@ def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Sn
     try:
         return diagnose(
             claim, target=verdict.target if verdict.target is not None else claim.value,
-            predictions=evaluation.predictions, scores=_per_example(claim, evaluation.scores), labels=rows.labels,
+            predictions=evaluation.predictions, scores=_per_example(evaluation.scores), labels=rows.labels,
             label_names=rows.label_names, model_folder=model.path,
             columns=[rows.inputs[name] for name in claim.dataset.inputs],
             max_length=claim.max_seq_length,
@@ -87,7 +87,7 @@ def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Sn
         return (f"not run: {type(exc).__name__}: {exc}",)
 
 
-def _per_example(claim: Claim, scores: np.ndarray) -> np.ndarray:
+def _per_example(scores: np.ndarray) -> np.ndarray:
     """Scores a probe can compare example by example: for a corpus-level score, whether each row was right."""
     scores = np.asarray(scores)
     return (scores[:, 0] == scores[:, 1]).astype(np.float64) if metrics.is_corpus(scores) else scores

@@ -62,8 +62,8 @@ def judge(
 ) -> dict[str, Any]:  # fmt: skip
     """The verdict's fields for a replica run: it passes when at most the allowance of examples
     differ from the reference and the mean is within the claim's tolerance of the reference's."""
-    all_predictions = expectations.predictions(expectations.id_of(claim), backend)
-    all_scores = expectations.scores(expectations.id_of(claim), backend)
+    all_predictions = expectations.predictions(claim, backend)
+    all_scores = expectations.scores(claim, backend)
     if all_predictions is None or all_scores is None:
         raise NoReference(
             f"the replica at {expectations.root} has no per-example reference for {claim.id} on {backend}: it "

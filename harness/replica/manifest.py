@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,6 @@ class ReplicaExpectations:
     # one) that measures the same model file, dataset split and metric shares its reference.
     measures: dict[str, str] | None = None
 
-    def id_of(self, claim: Claim) -> str:
-        """The id the references of ``claim`` are stored under: its own, or a claim that measures the same."""
-        if claim.id in self.entries:
-            return claim.id
-        return (self.measures or {}).get(measure_key(claim), claim.id)
 
     @classmethod
     def find(cls, root: Path) -> ReplicaExpectations | None:
@@ -46,32 +42,35 @@ class ReplicaExpectations:
             root=root, entries=document["expected"], size=about.get("size", "tiny"), measures=about.get("measures")
         )
 
-    def _entry(self, claim_id: str, backend: str) -> dict[str, Any] | None:
+    def _entry(self, claim: Claim, backend: str) -> dict[str, Any] | None:
+        """The claim's references on ``backend``: stored under its own id, or under the id of a claim that
+        measures the same model file, split and metric (an imported card's claim)."""
+        claim_id = claim.id if claim.id in self.entries else (self.measures or {}).get(measure_key(claim), claim.id)
         return self.entries.get(claim_id, {}).get(backend)
 
-    def scores(self, claim_id: str, backend: str) -> list[float] | None:
-        entry = self._entry(claim_id, backend)
+    def scores(self, claim: Claim, backend: str) -> list[float] | None:
+        entry = self._entry(claim, backend)
         return None if entry is None or "scores" not in entry else entry["scores"]
 
-    def predictions(self, claim_id: str, backend: str) -> list[str] | None:
+    def predictions(self, claim: Claim, backend: str) -> list[str] | None:
         """The reference's prediction of every example: a label name, or an answer text."""
-        entry = self._entry(claim_id, backend)
+        entry = self._entry(claim, backend)
         return None if entry is None else entry.get("predictions")
 
-    def reference(self, claim_id: str, backend: str) -> str | None:
+    def reference(self, claim: Claim, backend: str) -> str | None:
         """Where the expected value came from, in words."""
-        entry = self._entry(claim_id, backend)
+        entry = self._entry(claim, backend)
         return None if entry is None else entry.get("reference")
 
-    def held_to_card(self, claim_id: str, backend: str) -> bool:
+    def held_to_card(self, claim: Claim, backend: str) -> bool:
         """Whether the stand-in reproduces the card's own figure (a size that follows from the
         architecture, or from the card's recipe reproduced), so the card's figure is the target."""
-        entry = self._entry(claim_id, backend)
+        entry = self._entry(claim, backend)
         return bool(entry and entry.get("card"))
 
-    def not_checkable(self, claim_id: str, backend: str) -> str | None:
+    def not_checkable(self, claim: Claim, backend: str) -> str | None:
         """Why the stand-in cannot check this claim at all, if it cannot."""
-        entry = self._entry(claim_id, backend)
+        entry = self._entry(claim, backend)
         return None if entry is None else entry.get("not_checkable")
 
 
@@ -81,6 +80,10 @@ def measure_key(claim: Claim) -> str:
     return f"{claim.model.repo}|{claim.file or ''}|{dataset}|{claim.metric}"
 
 
-def write_manifest(root: Path, *, expected: dict[str, dict[str, dict[str, Any]]], about: dict[str, Any]) -> None:
-    document = {"about": about, "expected": expected}
+def write_manifest(
+    root: Path, *, expected: dict[str, dict[str, dict[str, Any]]], about: dict[str, Any], claims: Iterable[Claim]
+) -> None:
+    """The references, with what each referenced claim measures (so a claim of another card finds them)."""
+    measures = {measure_key(c): c.id for c in claims if c.id in expected}
+    document = {"about": {**about, "measures": measures}, "expected": expected}
     (root / MANIFEST).write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")

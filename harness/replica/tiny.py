@@ -26,7 +26,7 @@ from harness.replica import inc as replica_inc
 from harness.replica import mirror as replica_mirror
 from harness.replica import qa as replica_qa
 from harness.replica import sparse as replica_sparse
-from harness.replica.manifest import measure_key, write_manifest
+from harness.replica.manifest import write_manifest
 from harness.replica.text import Text, write_tokenizer
 
 REPLICA_FORMAT = 1
@@ -92,9 +92,8 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
         "backends": sorted(buildable), "sha256": files,
         "reference": "transformers.pipeline, one example at a time; metric computed per example "
         "(classification: by label name; question answering: transformers' squad_metrics)",
-        "measures": {measure_key(c): c.id for c in registry.claims if c.id in expected},
     }  # fmt: skip
-    write_manifest(out, expected=expected, about=about)
+    write_manifest(out, expected=expected, about=about, claims=registry.claims)
     return BuildReport(
         root=out,
         models=tuple(sorted(folders)),

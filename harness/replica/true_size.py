@@ -20,7 +20,7 @@ from harness import __version__
 from harness.claims.model import Claim, DatasetRef, ModelRef, Registry
 from harness.data.splits import read_split
 from harness.replica import mirror as replica_mirror
-from harness.replica.manifest import measure_key, write_manifest
+from harness.replica.manifest import write_manifest
 from harness.replica.tiny import (
     REPLICA_FORMAT,
     BuildReport,
@@ -87,8 +87,8 @@ def build(
             "backends": sorted(buildable),
             "sha256": files,
             "reference": "random weights at the cards' dimensions: sizes and speed only, no accuracy",
-            "measures": {measure_key(c): c.id for c in registry.claims if c.id in expected},
         },
+        claims=registry.claims,
     )
     return BuildReport(
         root=out,

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from harness.claims.cards import load_registry
 from harness.cli import main
 from harness.replica.manifest import ReplicaExpectations
 from harness.replica.tiny import snapshot_folder
@@ -18,7 +19,7 @@ SST2 = "distilbert/distilbert-base-uncased-finetuned-sst-2-english"
 
 def reference(replica_root, claim_id: str, backend: str) -> float:
     expectations = ReplicaExpectations.find(replica_root)
-    scores = expectations.scores(claim_id, backend)
+    scores = expectations.scores(load_registry().by_id(claim_id), backend)
     return sum(scores) / len(scores)  # the reference pipeline's per-example scores, over every row
 
 
