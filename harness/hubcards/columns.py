@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from harness.hubcards.datasets import known_name
 from harness.hubcards.found import RawDataset
 
 RUNTIMES = {"onnx": "onnx", "onnxruntime": "onnx", "pytorch": "torch", "torch": "torch", "openvino": "openvino"}
@@ -26,9 +27,6 @@ class Column:
         runtime = next((RUNTIMES[w] for w in words if w in RUNTIMES), None)
         precision = next((PRECISIONS[w] for w in words if w in PRECISIONS), None)
         dataset = None
-        if runtime is None and precision is None:
-            from harness.hubcards.datasets import known_name
-
-            if known_name(label):
-                dataset = RawDataset(name=label, inferred_from=f"the table's label {label!r}")
+        if runtime is None and precision is None and known_name(label):
+            dataset = RawDataset(name=label, inferred_from=f"the table's label {label!r}")
         return cls(label=label, runtime=runtime, precision=precision, dataset=dataset)

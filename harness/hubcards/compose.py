@@ -13,7 +13,7 @@ from harness.hubcards import datasets as dataset_table
 from harness.hubcards.columns import Column
 from harness.hubcards.found import Found, RawDataset
 from harness.hubcards.models import Repo, base_model_review
-from harness.hubcards.readme import CardText
+from harness.hubcards.readme import CardText, listed_dataset
 from harness.hubcards.values import OutOfRange, read_value
 from harness.hubcards.words import COMPUTED, TASK_NAMES, metric_name
 
@@ -76,10 +76,8 @@ def _card_dataset(found: list[Found], card: CardText) -> RawDataset | None:
     if len(named) == 1:
         ((dataset_id, config),) = named
         return RawDataset(id=dataset_id, config=config, inferred_from="the dataset the card's other results name")
-    listed = card.front.get("datasets")
-    if isinstance(listed, list) and len(listed) == 1 and isinstance(listed[0], str):
-        return RawDataset(id=listed[0], inferred_from="the front matter's datasets: list")
-    return None
+    listed = listed_dataset(card)
+    return None if listed is None else RawDataset(id=listed, inferred_from="the front matter's datasets: list")
 
 
 def _add(draft: Draft, item: Found, fallback: RawDataset | None) -> None:

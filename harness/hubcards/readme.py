@@ -20,6 +20,14 @@ class CardText:
     eval_files: tuple[tuple[str, str], ...] = ()  # (path, text) of the repo's .eval_results/*.yaml
 
 
+def listed_dataset(card: CardText) -> str | None:
+    """The dataset the front matter's ``datasets:`` names when it lists exactly one; None otherwise."""
+    listed = card.front.get("datasets")
+    if isinstance(listed, list) and len(listed) == 1 and isinstance(listed[0], str):
+        return listed[0]
+    return None
+
+
 def split_card(text: str, *, where: str, eval_files: tuple[tuple[str, str], ...] = ()) -> CardText:
     """The front matter and body; CardImportError for broken YAML or a front matter that is not a mapping."""
     # The Hub's own pattern for the front matter block, so that a card reads here as it reads there.

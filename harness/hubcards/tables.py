@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from harness.hubcards.found import Found
+from harness.hubcards.found import Found, RawDataset
 from harness.hubcards.readme import CardText
 from harness.hubcards.words import metric_name
 
@@ -86,9 +86,7 @@ def _column_metrics(column: str) -> tuple[list[str], str]:
     return [], ""
 
 
-def _dataset_label(label: str):
-    from harness.hubcards.found import RawDataset
-
+def _dataset_label(label: str) -> RawDataset:
     return RawDataset(name=label, inferred_from=f"a table column ({label!r})")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from harness.hubcards.found import Found, RawDataset
-from harness.hubcards.readme import CardText
+from harness.hubcards.readme import CardText, listed_dataset
 
 _HEADLINE = re.compile(r"achieves the following results on the evaluation set", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*[-*]\s*(?P<name>[A-Za-z][\w \-/()]*?)\s*:\s*(?P<value>[-+0-9.eE%]+)\s*$")
@@ -42,7 +42,5 @@ def _dataset(card: CardText) -> RawDataset | None:
     match = _ON_DATASET.search(card.body)
     if match and match["id"].lower() not in ("none", "unknown"):
         return RawDataset(id=match["id"], inferred_from="the card's text ('on the … dataset')")
-    listed = card.front.get("datasets")
-    if isinstance(listed, list) and len(listed) == 1 and isinstance(listed[0], str):
-        return RawDataset(id=listed[0], inferred_from="the front matter's datasets: list")
-    return None
+    listed = listed_dataset(card)
+    return None if listed is None else RawDataset(id=listed, inferred_from="the front matter's datasets: list")
