@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import itertools
+import os
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from warm_pytest import WarmPytest
 
 # pytester drops the modules a test first imported when it ends (these tests break replicas in process,
 # which imports torch, datasets and transformers' model classes); importing them again later then
@@ -28,11 +32,34 @@ SUITES = {
 }
 
 
+@pytest.fixture(scope="session")
+def warm_pytest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarmPytest]:
+    server = WarmPytest(tmp_path_factory.mktemp("hf-home"))
+    yield server
+    server.close()
+
+
+_RUNS = itertools.count()
+
+
+def _run_forked(pytester: pytest.Pytester, server: WarmPytest, args: list[str]) -> pytest.RunResult:
+    """What ``pytester.runpytest_subprocess`` does, in a child of the warm server."""
+    args = [f"--basetemp={pytester.path / f'runpytest-{next(_RUNS)}'}", *args]
+    stdout, stderr = pytester.path / "stdout", pytester.path / "stderr"
+    print("running (forked from a warm interpreter): pytest", *args, "\n     in:", pytester.path)
+    started = time.monotonic()
+    status = server.run(args, pytester.path, stdout, stderr)
+    out, err = stdout.read_text().splitlines(), stderr.read_text().splitlines()
+    print("\n".join(out), "\n".join(err), sep="\n")
+    return pytest.RunResult(status, out, err, time.monotonic() - started)
+
+
 @pytest.fixture
-def run_gate(pytester: pytest.Pytester, pytestconfig: pytest.Config):
+def run_gate(pytester: pytest.Pytester, pytestconfig: pytest.Config, warm_pytest: WarmPytest):
     """``run_gate(*args, suites=..., hub=..., models=..., backends=..., shared_cache=True)``: copy the
     named suites (keys of SUITES, or suite files) into the pytester folder and run pytest on them in
-    a subprocess (torch and onnxruntime do not reliably survive many sessions in one process).
+    a process of its own (torch and onnxruntime do not reliably survive many sessions in one process):
+    forked from a warm interpreter when the environment allows it, else a fresh subprocess.
 
     ``shared_cache`` points the run at this session's harness cache (its replicas, built once); a run
     that must start from nothing passes False and sets HARNESS_CACHE itself.
@@ -53,6 +80,8 @@ def run_gate(pytester: pytest.Pytester, pytestconfig: pytest.Config):
         options += ["--harness-hub", str(hub)] if hub is not None else []
         options += [arg for model in models for arg in ("--harness-model", model)]
         options += [arg for backend in backends for arg in ("--harness-backend", backend)]
+        if warm_pytest.can_run(os.environ):
+            return _run_forked(pytester, warm_pytest, [*options, *args])
         return pytester.runpytest_subprocess(*options, *args)
 
     return run
