@@ -22,11 +22,12 @@ CHECKS: dict[str, str] = {
     "speedup": "harness.checks.speedup:check_speedup",
 }
 QUALITY = "harness.checks.quality:check_quality"
+RELATIVE = "harness.checks.relative:check_relative"  # any metric, judged against a baseline model (relative_to)
 
 
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     """Raises BackendUnavailable, NotSupported or ArtifactMissing (``CannotCheck``) when the claim cannot
     be run here; a checkpoint the backend refuses to load (an unpinned pickle) fails the claim."""
     require(backend)
-    module, attr = CHECKS.get(claim.metric, QUALITY).split(":")
+    module, attr = (RELATIVE if claim.relative else CHECKS.get(claim.metric, QUALITY)).split(":")
     return getattr(importlib.import_module(module), attr)(claim, backend, settings)

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from harness.claims.model import Baseline, Claim, DatasetRef, ModelRef, QASettings, Registry, Tolerance
+from harness.claims.relative import RELATIVE_KEYS, read_baseline, read_relative
 from harness.claims.review import NOTHING_PENDING, REVIEW_KEYS, Pending, pending_note, unresolved_model
 from harness.claims.schema import CardError, CardReader, join_key
 from harness.claims.vocabulary import ARTIFACT_METRICS, BACKENDS, BOUNDS, PIPELINE_TAGS, RATIO_METRICS, TASK_METRICS
@@ -51,10 +52,8 @@ _CLAIM_KEYS = {
     "review",
     "provenance",
     "verified",
+    *RELATIVE_KEYS,
 }
-
-
-_BASELINE_KEYS = {"model", "backend", "file"}
 
 
 def cards_in(folder: Path) -> list[Path]:
@@ -288,43 +287,28 @@ def _checkable_claim(
         )
     if metric not in RATIO_METRICS and raw.get("baseline") is not None:
         raise where.fail(join_key(key, "baseline"), f"only ratio claims ({', '.join(RATIO_METRICS)}) take a baseline.")
-    for name in ("value", "tolerance", "backends"):
+    relative = read_relative(where, key, raw, metric, models)
+    for name in ("backends",) if relative else ("value", "tolerance", "backends"):
         if raw.get(name) is None:
             raise where.fail(join_key(key, name), "required key is missing for a checkable claim; add it.")
     return Claim(
         **common,
         dataset=_claim_dataset(where, key, raw, task, metric, datasets),
-        value=_number(where, raw, "value", key),
-        tolerance=Tolerance(
-            amount=_tolerance(where, raw, key),
-            bound=where.choice({"bound": raw.get("bound", "two-sided")}, "bound", BOUNDS, key),
-        ),
+        value=None if relative else _number(where, raw, "value", key),
+        tolerance=None if relative else _tolerance(where, raw, key),
         backends=_backends(where, raw, key),
         max_seq_length=where.positive_int(raw, "max_seq_length", key),
         checkable=True,
         reason=None,
         qa=_qa_settings(where, key, raw, task),
-        baseline=_baseline(where, join_key(key, "baseline"), raw.get("baseline"), models),
+        baseline=_baseline(where, key, raw, models),
+        relative=relative,
     )
 
 
 def _provenance(where: CardReader, raw: Mapping[str, Any], key: str) -> dict[str, Any] | None:
     value = raw.get("provenance")
     return None if value is None else dict(where.mapping(value, join_key(key, "provenance")))
-
-
-def _baseline(where: CardReader, key: str, raw: Any, models: Mapping[str, ModelRef]) -> Baseline | None:
-    if raw is None:
-        return None
-    raw = where.mapping(raw, key, _BASELINE_KEYS, required={"model", "backend"})
-    if raw["model"] not in models:
-        raise where.fail(
-            join_key(key, "model"), f"{raw['model']!r} is not one of this card's models ({', '.join(models)})."
-        )
-    file = raw.get("file")
-    if file is not None and (not isinstance(file, str) or not file.strip()):
-        raise where.fail(join_key(key, "file"), f"expected a file name in the model repo, found {file!r}.")
-    return Baseline(model=models[raw["model"]], backend=where.choice(raw, "backend", BACKENDS, key), file=file)
 
 
 def _qa_settings(where: CardReader, key: str, raw: Mapping[str, Any], task: str) -> QASettings | None:
@@ -359,14 +343,20 @@ def _number(where: CardReader, raw: Mapping[str, Any], name: str, key: str) -> f
     return float(value)
 
 
-def _tolerance(where: CardReader, raw: Mapping[str, Any], key: str) -> float:
+def _tolerance(where: CardReader, raw: Mapping[str, Any], key: str) -> Tolerance:
     amount = _number(where, raw, "tolerance", key)
     if amount < 0:
         raise where.fail(
             join_key(key, "tolerance"),
             f"must be zero or positive, found {amount:g}; use 'bound: at-least' or 'at-most' for a one-sided claim.",
         )
-    return amount
+    return Tolerance(amount=amount, bound=where.choice({"bound": raw.get("bound", "two-sided")}, "bound", BOUNDS, key))
+
+
+def _baseline(where: CardReader, key: str, raw: Mapping[str, Any], models: Mapping[str, ModelRef]) -> Baseline | None:
+    if raw.get("baseline") is None:
+        return None
+    return read_baseline(where, join_key(key, "baseline"), raw["baseline"], models)
 
 
 def _backends(where: CardReader, raw: Mapping[str, Any], key: str) -> tuple[str, ...]:

@@ -80,6 +80,21 @@ class Baseline:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Relative:
+    """A claim judged against another model of the card on the same rows, not against a printed figure:
+    at least ``recovery`` times the baseline's value, or at most ``max_drop`` below it."""
+
+    baseline: Baseline
+    recovery: float | None = None
+    max_drop: float | None = None
+
+    def describe(self) -> str:
+        file = f" ({self.baseline.file})" if self.baseline.file else ""
+        rule = f"at least {self.recovery:g} × " if self.recovery is not None else f"at most {self.max_drop:g} below "
+        return f"{rule}{self.baseline.model.repo}{file} on {self.baseline.backend}, on the same rows"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
     id: str
     card: str
@@ -98,6 +113,7 @@ class Claim:
     reason: str | None
     qa: QASettings | None = None
     baseline: Baseline | None = None
+    relative: Relative | None = None  # judged against a baseline model on the same rows, not ``value``
     # Where an imported claim came from: the source kind, the card's revision, the entry or line, the
     # value as printed and how it was read; None for a hand-written claim.
     provenance: Mapping[str, Any] | None = None

@@ -54,13 +54,19 @@ class Verdict:
     # replica runs: examples whose prediction differs from the stand-in's reference, and how many may
     differing: int | None = None
     allowed_differing: int | None = None
+    # relative claims: the model judged against, its value on the same rows, and the paired test's words
+    baseline: str | None = None
+    baseline_measured: float | None = None
+    ratio: float | None = None
+    paired_test: str | None = None
 
     @classmethod
     def for_claim(cls, claim: Claim, backend: str, *, mode: str, **fields: Any) -> Verdict:
         """A judged claim's verdict: what the claim says, plus ``fields`` (status, measured, model, ...)."""
         return cls(
             claim_id=claim.id, backend=backend, metric=claim.metric, claimed=claim.value,
-            tolerance=claim.tolerance.describe(), source=claim.source, mode=mode, **fields,
+            tolerance=claim.relative.describe() if claim.relative else claim.tolerance.describe(),
+            source=claim.source, mode=mode, **fields,
         )  # fmt: skip
 
     @classmethod
@@ -88,6 +94,11 @@ class Verdict:
         if self.target_from:
             lines.append(f"  expected   {_fmt(self.target)}  ({self.target_from})")
         lines.append(f"  measured   {_fmt(self.measured)}")
+        if self.baseline is not None:
+            lines.append(f"  baseline   {_fmt(self.baseline_measured)}  ({self.baseline})")
+            lines.append(f"  ratio      {_fmt(self.ratio)}  (measured / baseline)")
+        if self.paired_test:
+            lines.append(f"  test       {self.paired_test}")
         if self.differing is not None:
             lines.append(
                 f"  differ     {self.differing} of {self.n} examples predicted otherwise than the reference "

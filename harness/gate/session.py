@@ -127,6 +127,10 @@ class HarnessSession:
             self._found(node, Verdict.unchecked(case.claim, case.backend, status=FAIL, reason=str(exc)))
             pytest.fail(str(exc), pytrace=False)
         else:
+            if verdict.status == SKIPPED:  # measured, but undecided: a sample too small to tell (relative claims)
+                verdict = replace(verdict, status=FAIL) if self.strict else verdict
+                self._found(node, verdict)
+                self.cannot_run(verdict.reason)
             self._found(node, verdict)
             if verdict.status == NOT_CHECKABLE:
                 # A property of the stand-in, not of this machine: strict or not, it is reported, not failed.

@@ -51,6 +51,8 @@ def _not_publishable(verdict: dict[str, Any]) -> str | None:
         return "measured on a stand-in, not on the model: never published"
     if verdict.get("status") != "pass":
         return f"status {verdict.get('status')}: only a claim that held is published"
+    if verdict.get("baseline"):
+        return "a relative claim, judged against another model and not a figure of the card: never published"
     if verdict.get("measured") is None or not verdict.get("dataset"):
         return "no measurement on a dataset"
     return None

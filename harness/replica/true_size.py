@@ -45,7 +45,7 @@ def build(
     from harness.backends.torch import AUTO_CLASSES
 
     buildable = buildable_backends()
-    claims = [c for c in registry.select(checkable=True) if c.task in AUTO_CLASSES]
+    claims = [c for c in registry.select(checkable=True) if c.task in AUTO_CLASSES and c.relative is None]
     hub = out / "hub"
     hub.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, str]] = {}

@@ -108,7 +108,7 @@ def summary(rows: Sequence[dict[str, Any]], latency: Sequence[dict[str, Any]]) -
     for row in rows:
         if row["measured"] is None or row["model"] is None:
             continue
-        if row["metric"] in QUALITY_METRICS:
+        if row["metric"] in QUALITY_METRICS and not row.get("baseline"):  # a relative claim's value is its model's
             entry(row["model"], row["backend"])["quality"].append(row)
         elif row["metric"] == "size_mib":
             entry(row["model"], row["backend"])["size_mib"] = row["measured"]

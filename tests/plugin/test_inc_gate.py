@@ -31,9 +31,10 @@ def use_current_format(replica: Path) -> None:
 def test_the_2022_format_passes_accuracy(run_inc, replica_copy):
     result = run_inc(replica_copy, "-rs")
     # Neither size nor speed is measured on a tiny replica: they say nothing about the real model's.
-    result.assert_outcomes(passed=1, skipped=2)
+    result.assert_outcomes(passed=2, skipped=2)  # its accuracy, and its recovery of the FP32 model's
     result.stdout.fnmatch_lines([
-        "sst2-int8-pytorch-accuracy*inc*pass (stand-in)*", "sst2-int8-pytorch-size*inc*not checkable*",
+        "sst2-int8-pytorch-accuracy*inc*pass (stand-in)*", "sst2-int8-pytorch-recovery*inc*pass (stand-in)*",
+        "sst2-int8-pytorch-size*inc*not checkable*",
         "sst2-int8-pytorch-speedup*inc*skipped*",
     ])  # fmt: skip
     result.stdout.fnmatch_lines_random([
@@ -43,7 +44,7 @@ def test_the_2022_format_passes_accuracy(run_inc, replica_copy):
 
 def test_the_current_format_passes_accuracy(run_inc, replica_copy):
     use_current_format(replica_copy)
-    run_inc(replica_copy).assert_outcomes(passed=1, skipped=2)
+    run_inc(replica_copy).assert_outcomes(passed=2, skipped=2)
 
 
 def test_the_true_size_int8_checkpoint_meets_the_cards_65_mb(run_inc, true_size_replica):
@@ -56,25 +57,29 @@ def test_damaged_int8_weights_fail_the_accuracy_claim(run_inc, replica_copy):
     use_current_format(replica_copy)
     apply_defect(replica_copy, repo=INT8, defect="damage-weights")
     result = run_inc(replica_copy, "-m", "accuracy")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*claim sst2-int8-pytorch-accuracy [[]inc[]] DOES NOT HOLD*"])
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([
+        "*claim sst2-int8-pytorch-accuracy [[]inc[]] DOES NOT HOLD*",
+        "*claim sst2-int8-pytorch-recovery [[]inc[]] DOES NOT HOLD*",
+        "*reason     measured 0.* is below the bound 0.9* (baseline 0.9106)",
+    ])  # fmt: skip
 
 
 def test_a_changed_2022_file_is_not_unpickled(run_inc, replica_copy):
     apply_defect(replica_copy, repo=INT8, defect="damage-weights")  # its sha256 no longer matches
     refused = run_inc(replica_copy, "-m", "accuracy")
-    refused.assert_outcomes(failed=1)
+    refused.assert_outcomes(failed=2)  # the accuracy and the recovery claim, each refusing the file
     refused.stdout.fnmatch_lines(
         ["*reason *pytorch_model.bin stores *DotDict*neither pinned by the lock nor a file this harness built*"
          "--harness-allow-pickle*"]
     )  # fmt: skip
     vouched = run_inc(replica_copy, "-m", "accuracy", "--harness-allow-pickle")
-    vouched.assert_outcomes(failed=1)  # loaded now, and wrong: the weights were damaged
+    vouched.assert_outcomes(failed=2)  # loaded now, and wrong: the weights were damaged
     vouched.stdout.fnmatch_lines(["*measured   0.*"])
     assert "neither pinned" not in vouched.stdout.str()
     # Its predictions are in the cache now; without the user's word the file is still refused.
     again = run_inc(replica_copy, "-m", "accuracy")
-    again.assert_outcomes(failed=1)
+    again.assert_outcomes(failed=2)
     again.stdout.fnmatch_lines(["*reason *neither pinned by the lock nor a file this harness built*"])
 
 

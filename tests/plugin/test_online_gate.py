@@ -56,12 +56,16 @@ def test_fetch_lock_and_the_strict_gate_run_against_the_hub(nightly, pytester, f
 
     result = gate("--harness-limit=300", "--harness-json=verdicts.json", *(f"--harness-model={m}" for m in MATCHING))
 
-    cases = [(c.id, b) for c in load_registry().select(suite="accuracy", models=MATCHING, checkable=True)
-             for b in c.backends if b in BACKENDS]  # fmt: skip
-    result.assert_outcomes(passed=len(cases))
+    claims = load_registry().select(suite="accuracy", models=MATCHING, checkable=True)
+    cases = [(c.id, b) for c in claims if not c.relative for b in c.backends if b in BACKENDS]
+    # A relative claim on 300 of 872 rows, INT8 agreeing with FP32: the sample cannot show a drop under 1%,
+    # and strict fails what it cannot decide.
+    undecided = [(c.id, b) for c in claims if c.relative for b in c.backends if b in BACKENDS]
+    result.assert_outcomes(passed=len(cases), failed=len(undecided))
+    result.stdout.fnmatch_lines(["*strict mode: a claim that cannot be checked fails: a sample of 300 cannot tell*"])
     verdicts = json.loads((pytester.path / "verdicts.json").read_text())["claims"]
     ran = [v for v in verdicts if v["status"] in ("pass", "fail")]
-    assert sorted((v["claim_id"], v["backend"]) for v in ran) == sorted(cases)
+    assert sorted((v["claim_id"], v["backend"]) for v in ran) == sorted(cases + undecided)
     for verdict in ran:  # each claim read the locked revisions
         assert verdict["model_revision"] == commits[verdict["model"]], verdict
 

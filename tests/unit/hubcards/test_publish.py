@@ -31,6 +31,7 @@ def verdicts(tmp_path):
         verdict("stand-in", status="pass (stand-in)", mode="replica"),
         verdict("skipped", status="skipped", measured=None),
         verdict("other-model", model="org/other"),
+        verdict("relative", claimed=None, baseline=f"{FP32} @ abc on torch", tolerance="at least 0.99 × ..."),
     ]
     path.write_text(json.dumps({"harness": "9.9", "finished": "2026-12-03T09:00:00+00:00", "claims": claims}))
     (tmp_path / "report.md").write_text("# report\n")
@@ -48,6 +49,7 @@ def test_only_claims_that_held_on_the_real_model_are_published(verdicts):
         "failed [torch]: status fail: only a claim that held is published",
         "stand-in [torch]: measured on a stand-in, not on the model: never published",
         "skipped [torch]: status skipped: only a claim that held is published",
+        "relative [torch]: a relative claim, judged against another model and not a figure of the card: never published",
     ]
 
 

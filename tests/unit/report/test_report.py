@@ -132,3 +132,22 @@ def test_markdown_says_which_mode_produced_each_verdict():
     text = report.markdown(report.rows([sampled, full], load_registry(), models=[MNLI]), about={})
     assert "| sample of 300 / 9815, 99% Wilson score [0.75, 0.86] |" in text
     assert "| full split (9832) |" in text
+
+
+def test_a_relative_claim_is_listed_with_its_baseline_but_its_value_counts_once_per_model(tmp_path):
+    int8 = "Intel/distilbert-base-uncased-finetuned-sst-2-english-int8-static-inc"
+    common = dict(model=int8, source="card", examples_per_second=500.0, n=872, metric="accuracy")
+    found = [
+        Verdict(claim_id="sst2-int8-onnx-accuracy", backend="onnx", status=PASS, claimed=0.9071, target=0.9071,
+                measured=0.9071, **common),
+        Verdict(claim_id="sst2-int8-onnx-recovery", backend="onnx", status=FAIL, claimed=None, target=0.9015,
+                measured=0.9001, baseline="distilbert/... @ abc on torch", baseline_measured=0.9106, ratio=0.9885,
+                **common),
+    ]  # fmt: skip
+    rows = report.rows(found, load_registry(), models=[int8])
+    text = report.markdown(rows, about={"hub": "replica"})
+    assert "| sst2-int8-onnx-recovery | accuracy | fail | — | 0.9001 |" in text
+    (entry,) = [e for e in report.summary(rows, []) if e["backend"] == "onnx"]
+    assert [r["claim_id"] for r in entry["quality"]] == ["sst2-int8-onnx-accuracy"]
+    points, _, _ = picture.points(report.summary(rows, []))
+    assert [p["label"] for p in points] == ["sst2-int8-onnx-accuracy [onnx]"]
