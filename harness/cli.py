@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.cache.layout import CacheDir, default_cache_dir
 from harness.claims.cards import cards_in, load_registry
 from harness.claims.schema import CardError
-from harness.commands import hub_cards
+from harness.commands import hub_cards, runs
 from harness.commands import online as cli_online
 from harness.replica.ensure import REPLICA_SIZES, ensure_replica
 
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     _eval_parser(commands)
     cli_online.add_parsers(commands)
     hub_cards.add_parsers(commands)
+    runs.add_parsers(commands)
 
     cache = commands.add_parser("cache", help="the harness's cache: predictions, tokenized splits, exports, replicas")
     cache.add_argument("action", choices=["clear"], help="clear: remove every cached prediction and tokenized split")
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "claims": _claims, "replica": _replica, "demo": _demo, "report": _report, "cache": _cache, "eval": _eval,
         "fetch": cli_online.fetch_command, "lock": cli_online.lock_command,
         "import": hub_cards.import_command, "publish": hub_cards.publish_command,
+        "history": runs.history_command, "diff": runs.diff_command,
     }  # fmt: skip
     try:
         return commands_by_name[args.command](args)

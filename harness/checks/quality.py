@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from harness.backends.base import PickleRefused
+from harness.checks.per_example import per_example
 from harness.claims.model import Claim
 from harness.claims.verdict import FAIL, PASS, Verdict
 from harness.data.splits import Split
@@ -60,6 +61,7 @@ def check_quality(claim: Claim, backend: str, settings: Settings) -> Verdict:
         notes=(*evaluation.notes, *found_notes, *evaluation.warnings, *cache_note), seconds=evaluation.seconds,
         examples_per_second=_rate(len(rows), evaluation.seconds), features=evaluation.features,
         features_per_second=_rate(evaluation.features, evaluation.seconds),
+        per_example=per_example(claim, indices, rows, evaluation.predictions, evaluation.scores),
     )  # fmt: skip
     if not verdict.failed:
         return verdict

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from harness.backends.base import PickleRefused
+from harness.checks.per_example import per_example
 from harness.claims.model import Claim
 from harness.claims.verdict import CARD, FAIL, SKIPPED, STAND_IN, Verdict, outcome
 from harness.data.splits import Split
@@ -62,6 +63,7 @@ def check_relative(claim: Claim, backend: str, settings: Settings) -> Verdict:
         baseline_measured=found.baseline, ratio=found.ratio, paired_test=_test_words(found, whole),
         evaluation="full split" if whole else "sample", reason=None if found.passed else _shortfall(found, len(rows)),
         notes=(*evaluation.notes, *evaluation.warnings, *cache_note), seconds=evaluation.seconds,
+        per_example=per_example(claim, indices, rows, evaluation.predictions, evaluation.scores),
     )  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class Verdict:
     baseline_measured: float | None = None
     ratio: float | None = None
     paired_test: str | None = None
+    # Each example's index, text excerpt, prediction, reference and score, for the run's history and
+    # predictions files; never part of the verdict's record (as_dict leaves it out).
+    per_example: dict[str, list[Any]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_claim(cls, claim: Claim, backend: str, *, mode: str, **fields: Any) -> Verdict:
@@ -149,7 +152,9 @@ class Verdict:
 
     def as_dict(self) -> dict[str, Any]:
         interval = list(self.interval) if self.interval is not None else None
-        return {**asdict(self), "notes": list(self.notes), "diagnosis": list(self.diagnosis), "interval": interval,
+        record = asdict(replace(self, per_example=None))
+        del record["per_example"]
+        return {**record, "notes": list(self.notes), "diagnosis": list(self.diagnosis), "interval": interval,
                 "compared_with": self.compared_with}  # fmt: skip
 
 

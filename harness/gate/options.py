@@ -130,6 +130,26 @@ def _running(group) -> None:
         help="write verdicts.json, report.md and an accuracy-latency-size PNG into DIR",
     )
     group.addoption(
+        "--harness-history",
+        default=None,
+        metavar="DIR",
+        help="add this run to DIR: verdicts, revisions, git commit, libraries, machine and per-example results "
+        "(`harness history DIR` shows the trend)",
+    )
+    group.addoption(
+        "--harness-fail-on-regression",
+        action="store_true",
+        default=False,
+        help="fail a claim whose per-example results got significantly worse than in the last run of "
+        "--harness-history on the same rows",
+    )
+    group.addoption(
+        "--harness-predictions",
+        default=None,
+        metavar="DIR",
+        help="write each claim's per-example predictions to DIR as JSONL (`harness diff` names what flipped)",
+    )
+    group.addoption(
         "--harness-cache-dir",
         default=None,
         metavar="DIR",

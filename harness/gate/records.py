@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from harness.claims.verdict import Verdict
 
 VERDICT, LATENCY, PARITY, CHECKED = "harness_verdict", "harness_latency", "harness_parity", "harness_checked"
-RECORDS = (VERDICT, LATENCY, PARITY, CHECKED)
+EXAMPLES = "harness_examples"  # a verdict's per-example results, for the run's history and predictions files
+RECORDS = (VERDICT, LATENCY, PARITY, CHECKED, EXAMPLES)
 # The verdict's fields a JUnit reader sees as properties of the claim's test case.
 JUNIT_FIELDS = ("claim_id", "status", "claimed", "measured", "tolerance", "n", "model", "model_revision",
                 "dataset", "dataset_revision")  # fmt: skip

@@ -20,6 +20,7 @@ from harness.claims.verdict import FAIL, NOT_CHECKABLE, SKIPPED, Verdict
 from harness.engine import distributed
 from harness.errors import CannotCheck, NotApplicable, Refused
 from harness.gate import records
+from harness.gate.memory import RunMemory
 from harness.hub.lock import LOCK_NAME, Lock, LockError
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class HarnessSession:
     verdicts: list[Verdict] = field(default_factory=list)
     latencies: list[dict[str, Any]] = field(default_factory=list)  # one per benchmarked job
     parities: list[dict[str, Any]] = field(default_factory=list)  # one per pair compared on a split
+    memory: RunMemory | None = None  # --harness-history, --harness-predictions, --harness-fail-on-regression
     progress: Callable | None = None  # set by pytest_configure from the terminal reporter
     _resolved: dict[str, Any] = field(default_factory=dict)
 
@@ -95,6 +97,7 @@ class HarnessSession:
             backends=tuple(option("harness_backend")), no_cache=option("harness_no_cache"),
             threads=option("harness_threads"), lock=lock, lock_path=lock_path,
             rank=group.rank if group else 0, ranks=group.world if group else 1, worker=worker,
+            memory=RunMemory.from_config(config),
         )  # fmt: skip
 
     def cases(self, suite: str) -> list[ClaimCase]:
@@ -127,6 +130,9 @@ class HarnessSession:
             self._found(node, Verdict.unchecked(case.claim, case.backend, status=FAIL, reason=str(exc)))
             pytest.fail(str(exc), pytrace=False)
         else:
+            if self.memory is not None:
+                verdict = self.memory.judge(verdict)
+                self.memory.keep(node, verdict)
             if verdict.status == SKIPPED:  # measured, but undecided: a sample too small to tell (relative claims)
                 verdict = replace(verdict, status=FAIL) if self.strict else verdict
                 self._found(node, verdict)
@@ -197,6 +203,8 @@ class HarnessSession:
                 self.verdicts.append(Verdict.from_dict(value))
             elif kind == records.CHECKED:
                 self.checked += int(value)
+            elif kind == records.EXAMPLES:
+                self.memory.collect(value)
             else:
                 self.record(None, kind, value)
 

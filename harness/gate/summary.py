@@ -34,7 +34,7 @@ def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, r
             "Every claim test was skipped or deselected (check -m, -k, --harness-model and --harness-backend): "
             "a strict run that checks nothing fails."
         )
-    if not (harness.verdicts or harness.latencies or harness.parities or json_path or report_dir):
+    if not (harness.verdicts or harness.latencies or harness.parities or json_path or report_dir or harness.memory):
         return
     from harness.report import results as report
 
@@ -52,7 +52,12 @@ def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, r
         return  # under torchrun, rank 0 alone reports and writes the run's files
     about = {"hub": harness.hub, "strict": harness.strict, "limit": harness.limit, "ranks": harness.ranks,
              "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}  # fmt: skip
+    if harness.memory is not None:
+        about.update(harness.memory.about())
     recorded = dict(about=about, latency=harness.latencies, parity=harness.parities)
+    if harness.memory is not None:
+        for line in harness.memory.write(rows, about):
+            terminal.write_line(line)
     if json_path:
         report.write_json(Path(json_path), rows, **recorded)
         terminal.write_line(f"verdicts written to {json_path}")

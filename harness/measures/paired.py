@@ -160,3 +160,60 @@ def _bootstrap_bounds(
         f"{len(rows)} examples, each carrying both sides' scores)"
     )
     return (float(found.low), float(found.high)), method
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """How a claim's per-example results moved between two runs on the same rows."""
+
+    old: float
+    new: float
+    low: float  # 95% interval of new − old
+    high: float
+    p_value: float | None  # McNemar's exact test, one-sided towards "worse", for right/wrong metrics
+    method: str
+
+    @property
+    def difference(self) -> float:
+        return self.new - self.old
+
+    @property
+    def regressed(self) -> bool:
+        """Significantly worse at the 5% level (one-sided)."""
+        if self.p_value is not None:
+            return self.p_value < 1 - CONFIDENCE
+        return self.high < 0
+
+
+def change(metric: str, old: np.ndarray, new: np.ndarray, *, seed: int = 0) -> Change:
+    """The change from ``old`` to ``new`` per-example scores of the same rows, with its interval and test:
+    McNemar's exact test and exact paired bounds for right/wrong metrics, a paired bootstrap otherwise."""
+    old, new = np.asarray(old, dtype=np.float64), np.asarray(new, dtype=np.float64)
+    if len(old) != len(new) or len(old) == 0:
+        raise ValueError(f"paired scores need the same rows on both sides, found {len(old)} and {len(new)}")
+    before, after = metrics.value_of(metric, old), metrics.value_of(metric, new)
+    if metric in PROPORTIONS:
+        unit, n = PROPORTIONS[metric], len(old)
+        wins = int(np.sum((new == unit) & (old == 0)))
+        losses = int(np.sum((new == 0) & (old == unit)))
+        from scipy.stats import binom
+
+        p_value = float(binom.cdf(wins, wins + losses, 0.5)) if wins + losses else 1.0
+        alpha = (1 - CONFIDENCE) / 4  # each end of the 95% interval at 2.5%, each bound of it split in two
+        low, high = _difference_low(wins, losses, n, alpha) * unit, -_difference_low(losses, wins, n, alpha) * unit
+        method = (f"McNemar's exact test (one-sided, towards worse): {wins} examples right only now, {losses} right "
+                  f"only before, of {n}: p = {p_value:.3g}")  # fmt: skip
+        return Change(old=before, new=after, low=low, high=high, p_value=p_value, method=method)
+    rows = np.arange(len(old))
+    if len(rows) == 1 or np.array_equal(old, new):
+        return Change(old=before, new=after, low=after - before, high=after - before, p_value=None,
+                      method="the same scores on every example: nothing changed")  # fmt: skip
+    from scipy import stats
+
+    found = stats.bootstrap(
+        (rows,), lambda r: metrics.value_of(metric, new[r]) - metrics.value_of(metric, old[r]),
+        confidence_level=CONFIDENCE, n_resamples=BOOTSTRAP_RESAMPLES, method="percentile", vectorized=False,
+        random_state=np.random.default_rng(seed),
+    ).confidence_interval  # fmt: skip
+    method = f"paired bootstrap over the {len(rows)} examples: significantly worse when the whole interval is below 0"
+    return Change(old=before, new=after, low=float(found.low), high=float(found.high), p_value=None, method=method)

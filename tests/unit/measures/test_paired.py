@@ -124,3 +124,23 @@ def test_the_bounds_enclose_the_measured_margin(n_extra, wins, losses):
 def test_rows_that_do_not_pair_are_refused():
     with pytest.raises(ValueError, match="same rows on both sides, found 3 and 2"):
         compare("accuracy", np.ones(3), np.ones(2), RECOVERY, whole_split=False)
+
+
+def test_a_change_between_runs_is_tested_with_mcnemars_exact_test():
+    from scipy.stats import binomtest
+
+    old, new = pairs(872, wins=23, losses=3, both=770)  # new: right only before on 23, only now on 3
+    found = paired.change("accuracy", old, new)
+    assert found.p_value == pytest.approx(binomtest(3, 26, 0.5, alternative="less").pvalue)
+    assert found.regressed and found.low <= found.difference <= found.high < 0
+    same = paired.change("accuracy", old, old)
+    assert same.p_value == 1.0 and not same.regressed and same.difference == 0
+    mixed = paired.change("accuracy", *pairs(872, wins=10, losses=12, both=770))
+    assert not mixed.regressed  # 10 against 12: no evidence either way
+
+
+def test_a_change_in_f1_is_tested_by_a_paired_bootstrap():
+    rng = np.random.default_rng(5)
+    old = rng.uniform(0, 100, 400)
+    assert paired.change("f1", old, old - 3).regressed
+    assert not paired.change("f1", old, old + rng.normal(0, 1, 400)).regressed
