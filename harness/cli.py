@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="write report.md and the accuracy-latency-size PNG from verdicts")
     report.add_argument("results", type=Path, help="a verdicts JSON written by --harness-json or --harness-report")
     report.add_argument("--out", type=Path, default=None, help="folder for the report (default: beside RESULTS)")
+    report.add_argument("--history", type=Path, default=None, metavar="DIR",
+                        help="a --harness-history folder: report.html shows each claim's trend")  # fmt: skip
 
     _eval_parser(commands)
     cli_online.add_parsers(commands)
@@ -153,7 +155,7 @@ def _report(args: argparse.Namespace) -> int:
 
     rows, about, measured = report.read_json(args.results)
     folder = args.out or args.results.parent
-    for path in report.write_report(folder, rows, about=about, **measured)[1:]:
+    for path in report.write_report(folder, rows, about=about, **measured, history=args.history)[1:]:
         print(f"wrote {path}")
     return 0
 

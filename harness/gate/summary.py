@@ -62,7 +62,8 @@ def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, r
         report.write_json(Path(json_path), rows, **recorded)
         terminal.write_line(f"verdicts written to {json_path}")
     if report_dir:
-        written = report.write_report(Path(report_dir), rows, **recorded)
+        history = harness.memory.history if harness.memory is not None else None
+        written = report.write_report(Path(report_dir), rows, **recorded, history=history)
         terminal.write_line(f"report written: {', '.join(map(str, written))}")
     _github(harness, terminal, rows, recorded)
 

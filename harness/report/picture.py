@@ -1,4 +1,4 @@
-"""The accuracy–latency–size picture model compression is judged by, as a PNG."""
+"""The accuracy–latency–size picture model compression is judged by (PNG, or SVG for the HTML report)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def points(entries: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], str
                 "verdict": f"{row['status']}, card {row['claimed']:.4g}",
                 "ms": ms,
                 "quality": row["measured"] * QUALITY_SCALE[row["metric"]],
+                "claimed": None if row["claimed"] is None else row["claimed"] * QUALITY_SCALE[row["metric"]],
                 "size": entry["size_mib"],
             })  # fmt: skip
     return found, SINGLE_QUERY if benchmarked else BATCHED, left_out
@@ -65,6 +66,9 @@ def plot(entries: Sequence[dict[str, Any]], path: Path, *, title: str) -> Path:
                      label=f"{number}. {point['label']} {point['verdict']}; {size_text}")  # fmt: skip
         axes.annotate(str(number), (point["ms"], point["quality"]), xytext=(4, 4), textcoords="offset points",
                       fontsize=8, color=colour, fontweight="bold")  # fmt: skip
+        if point["claimed"] is not None:  # the card's figure at the same latency, joined to what was measured
+            axes.plot([point["ms"], point["ms"]], [point["claimed"], point["quality"]], color=colour, linewidth=0.8)
+            axes.scatter(point["ms"], point["claimed"], marker="_", s=160, color=colour, linewidths=2)
     axes.set_xscale("log")
     axes.set_xlabel(x_label)
     axes.set_ylabel("measured accuracy / F1 (%)")
@@ -78,7 +82,7 @@ def plot(entries: Sequence[dict[str, Any]], path: Path, *, title: str) -> Path:
         for handle in legend.legend_handles:
             handle.set_sizes([40])
     axes.margins(x=0.2, y=0.15)
-    footer = "marker area: size on disk (hollow: not measured in this run)"
+    footer = "marker area: size on disk (hollow: not measured in this run); dash: the card's figure"
     if left_out:
         footer += f"; no latency measured for {', '.join(left_out)}"
     figure.text(0.01, 0.01, footer, fontsize=7, wrap=True)

@@ -224,10 +224,12 @@ def markdown(rows: Records, *, about: dict[str, Any], latency: Records = (), par
 
 
 def write_report(
-    folder: Path, rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = ()
-) -> list[Path]:
-    """verdicts.json, report.md and accuracy-latency-size.png in ``folder``."""
+    folder: Path, rows: Records, *, about: dict[str, Any], latency: Records = (), parity: Records = (),
+    history: Path | None = None,
+) -> list[Path]:  # fmt: skip
+    """verdicts.json, report.md, accuracy-latency-size.png and report.html (with ``history``'s trend) in ``folder``."""
     from harness.report import picture
+    from harness.report.html import write_html
 
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "verdicts.json", rows, about=about, latency=latency, parity=parity)
@@ -237,7 +239,9 @@ def write_report(
     text = markdown(rows, about=about, latency=latency, parity=parity)
     text += f"\n![accuracy, latency and size]({png.name})\n"
     (folder / "report.md").write_text(text, encoding="utf-8")
-    return [folder / "verdicts.json", folder / "report.md", png]
+    entries = summary(rows, latency)
+    page = write_html(folder / "report.html", rows, about=about, picture_entries=entries, history=history)
+    return [folder / "verdicts.json", folder / "report.md", png, page]
 
 
 def read_json(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, list[dict[str, Any]]]]:

@@ -53,6 +53,7 @@ def test_points_put_accuracy_in_percent_and_time_per_example_in_ms():
     found, axis, left_out = picture.points(report.summary(rows, []))
     point = {p["label"]: p for p in found}["mnli-matched-accuracy [torch]"]
     assert point["quality"] == pytest.approx(82.1) and point["ms"] == pytest.approx(2.0) and point["size"] is None
+    assert point["claimed"] == pytest.approx(82.0)  # the card's figure, marked beside the measured value
     assert point["verdict"] == "pass, card 0.82"  # the legend says what the point was judged against
     assert len(found) == 2 and not left_out  # the skipped claim has nothing to plot
     assert axis == picture.BATCHED
