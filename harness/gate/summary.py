@@ -28,6 +28,8 @@ def exit_status(harness: HarnessSession, exitstatus: int) -> int:
 
 def write_summary(harness: HarnessSession, terminal, *, json_path: str | None, report_dir: str | None) -> None:
     """The verdict table and parity lines in the terminal; rank 0 writes verdicts.json and the report."""
+    if harness.worker:  # an xdist worker holds none of the run's records: its controller reports and writes
+        return
     if harness.strict and not harness.checked:
         terminal.write_sep("=", "harness: strict mode: no claim was checked in this run", red=True)
         terminal.write_line(

@@ -33,11 +33,20 @@ def test_junit_properties_carry_each_claims_figures_and_revisions(run_gate, pyte
 def test_xdist_workers_give_the_same_table_and_verdicts_as_one_process(run_gate, pytester):
     common = ("-m", "accuracy", "--harness-limit=120", "--harness-strict")
     options = dict(suites=["accuracy"], hub="replica", models=[MNLI, CLINC], backends=["torch", "onnx"])
-    alone = run_gate(*common, "--harness-json=alone.json", **options)
-    shared = run_gate(*common, "-n", "2", "--harness-json=shared.json", **options)
+    kept = ("--harness-predictions={}-predictions", "--harness-history={}-history")
+    alone = run_gate(*common, "--harness-json=alone.json", *(k.format("alone") for k in kept), **options)
+    shared = run_gate(*common, "-n", "2", "--harness-json=shared.json", *(k.format("shared") for k in kept), **options)
     alone.assert_outcomes(passed=8)
     shared.assert_outcomes(passed=8)
     assert claims_of(pytester.path / "shared.json") == claims_of(pytester.path / "alone.json")
+    # The per-example results travel from the workers too: the same predictions files and history entry.
+    predictions = sorted(p.name for p in (pytester.path / "alone-predictions").iterdir())
+    assert len(predictions) == 8 and sorted(p.name for p in (pytester.path / "shared-predictions").iterdir()) == predictions
+    for name in predictions:
+        assert (pytester.path / "shared-predictions" / name).read_text() == (pytester.path / "alone-predictions" / name).read_text()
+    (one,), (many,) = [[json.loads(p.read_text()) for p in (pytester.path / f"{run}-history").glob("*.json")]
+                       for run in ("alone", "shared")]  # fmt: skip
+    assert many["examples"] == one["examples"] and len(one["examples"]) == 8
     table = [line for line in alone.stdout.lines if line.startswith(("mnli-", "clinc-"))]
     assert len(table) == 8 and all(line.split()[:3] in [s.split()[:3] for s in shared.stdout.lines] for line in table)
 
