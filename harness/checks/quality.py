@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,20 +28,10 @@ def check_quality(claim: Claim, backend: str, settings: Settings) -> Verdict:
     Raises NotSupported or ArtifactMissing when the claim cannot be run here; a checkpoint the backend
     refuses to load (an unpinned pickle) or labels that cannot be aligned fail the claim.
     """
-    task_of(claim.task)  # a task this harness lacks cannot be checked here
-    if settings.expectations is not None and settings.expectations.size == "true":
-        raise NotSupported(
-            f"the true-size replica at {settings.expectations.root} has random weights, so it carries no "
-            f"reference for {claim.id}; accuracy is checked on the tiny replica (`--harness-hub replica`)"
-        )
-    model = resolve_model(claim, settings.location)
-    data, split = open_split(claim, settings)
-    indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
-    rows = split.take(indices)
-    common = dict(
-        n=len(rows), n_total=len(split), model=model.repo, model_revision=model.revision,
-        dataset=claim.dataset.describe(data.repo), dataset_revision=data.revision,
-    )  # fmt: skip
+    opened = open_claim(claim, settings)
+    model, data, split, indices, rows, common = (
+        opened.model, opened.data, opened.split, opened.indices, opened.rows, opened.facts(claim)
+    )
     try:
         evaluation, cache_note = evaluation_of(claim, backend, settings, model, data, indices, rows)
     except PickleRefused as exc:
@@ -71,6 +61,38 @@ def check_quality(claim: Claim, backend: str, settings: Settings) -> Verdict:
 
         found += deeper(claim, backend, settings, model, data, len(rows), measured, evaluation.predictions)
     return replace(verdict, diagnosis=found)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A claim's model and split resolved, and the rows this run evaluates (the split, or a seeded sample)."""
+
+    model: Snapshot
+    data: Snapshot
+    split: Split
+    indices: list[int]
+    rows: Split
+
+    def facts(self, claim: Claim) -> dict:
+        """What every verdict on these rows says about them."""
+        return dict(
+            n=len(self.rows), n_total=len(self.split), model=self.model.repo, model_revision=self.model.revision,
+            dataset=claim.dataset.describe(self.data.repo), dataset_revision=self.data.revision,
+        )  # fmt: skip
+
+
+def open_claim(claim: Claim, settings: Settings) -> Opened:
+    """Raises NotSupported for a task this harness lacks, or on the true-size replica (random weights)."""
+    task_of(claim.task)
+    if settings.expectations is not None and settings.expectations.size == "true":
+        raise NotSupported(
+            f"the true-size replica at {settings.expectations.root} has random weights, so it carries no "
+            f"reference for {claim.id}; accuracy is checked on the tiny replica (`--harness-hub replica`)"
+        )
+    model = resolve_model(claim, settings.location)
+    data, split = open_split(claim, settings)
+    indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
+    return Opened(model=model, data=data, split=split, indices=indices, rows=split.take(indices))
 
 
 def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Snapshot, rows: Split) -> tuple[str, ...]:

@@ -15,37 +15,27 @@ import numpy as np
 
 from harness.backends.base import PickleRefused
 from harness.checks.per_example import per_example
+from harness.checks.quality import open_claim
 from harness.claims.model import Claim
 from harness.claims.verdict import CARD, FAIL, SKIPPED, STAND_IN, Verdict, outcome
 from harness.data.splits import Split
 from harness.errors import NotSupported
 from harness.evaluation.context import Settings
 from harness.evaluation.evaluate import evaluation_of
-from harness.evaluation.opening import open_split, resolve_model, sample
+from harness.evaluation.opening import resolve_model
 from harness.hub.resolve import Snapshot
 from harness.measures import paired
-from harness.tasks import task_of
 from harness.tasks.classification import LabelMismatch
 
 
 def check_relative(claim: Claim, backend: str, settings: Settings) -> Verdict:
     """Raises NotSupported, BackendUnavailable or ArtifactMissing when either side cannot run here."""
-    task_of(claim.task)
-    if settings.expectations is not None and settings.expectations.size == "true":
-        raise NotSupported(
-            f"the true-size replica has random weights, so its models have no accuracy to compare; {claim.id} is "
-            "checked on the tiny replica (`--harness-hub replica`)"
-        )
+    opened = open_claim(claim, settings)
     base_claim = baseline_claim(claim)
-    model, base_model = resolve_model(claim, settings.location), resolve_model(base_claim, settings.location)
-    data, split = open_split(claim, settings)
-    indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
-    rows = split.take(indices)
-    common = dict(
-        n=len(rows), n_total=len(split), model=model.repo, model_revision=model.revision,
-        dataset=claim.dataset.describe(data.repo), dataset_revision=data.revision,
-        baseline=f"{base_model.repo} @ {base_model.revision} on {claim.relative.baseline.backend}",
-    )  # fmt: skip
+    base_model = resolve_model(base_claim, settings.location)
+    model, data, split, indices, rows = opened.model, opened.data, opened.split, opened.indices, opened.rows
+    on = claim.relative.baseline.backend
+    common = dict(**opened.facts(claim), baseline=f"{base_model.repo} @ {base_model.revision} on {on}")
     try:
         evaluation, cache_note = evaluation_of(claim, backend, settings, model, data, indices, rows)
         base_scores, base_from = _baseline_scores(base_claim, settings, base_model, data, indices, rows)
