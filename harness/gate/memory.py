@@ -12,7 +12,6 @@ import pytest
 from harness.claims.verdict import FAIL, FAIL_STAND_IN, PASS_STAND_IN, Verdict
 from harness.gate import records
 from harness.report import history
-from harness.report.diff import compare_claim
 
 
 @dataclass
@@ -43,6 +42,8 @@ class RunMemory:
         worse than in the last run of the same claim; a note says what it was compared with either way."""
         if not self.fail_on_regression or verdict.per_example is None:
             return verdict
+        from harness.report.diff import compare_claim  # numpy: only once a claim was measured
+
         last = history.last_with(self.history, verdict.claim_id, verdict.backend)
         if last is None:
             return _noted(verdict, f"regression: no earlier run of this claim in {self.history} to compare with")

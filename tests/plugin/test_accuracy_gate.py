@@ -233,7 +233,9 @@ def test_the_report_folder_gets_verdicts_markdown_and_picture(run_suite, pyteste
     )
     # accuracy on torch and onnx; a tiny stand-in cannot check the card's 255 MB
     result.assert_outcomes(passed=2, skipped=1)
-    assert sorted(p.name for p in folder.iterdir()) == ["accuracy-latency-size.png", "report.md", "verdicts.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "accuracy-latency-size.png", "report.html", "report.md", "verdicts.json"
+    ]  # fmt: skip
     text = (folder / "report.md").read_text()
     assert "| sst2-fp32-accuracy | accuracy | pass (stand-in) | 0.9106 |" in text
     assert "| sst2-fp32-size | size_mib | not checkable | 255 |" in text
