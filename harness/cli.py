@@ -160,6 +160,15 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device(value: str) -> str:
+    from harness.backends.devices import parse
+
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _eval_parser(commands) -> None:
     from harness.commands import adhoc
 
@@ -185,6 +194,8 @@ def _eval_parser(commands) -> None:
         "--threads", type=int, default=os.cpu_count(), metavar="N",
         help=f"intra-op threads for torch and ONNX Runtime (default: all {os.cpu_count()} cores)",
     )  # fmt: skip
+    evaluate.add_argument("--device", type=_device, default="cpu", metavar="cpu|cuda|cuda:N|auto",
+                          help="as pytest's --harness-device (default cpu)")  # fmt: skip
     evaluate.add_argument("--hub", default="hub", metavar="hub|replica|DIR", help="as pytest's --harness-hub")
     evaluate.add_argument("--cache-dir", type=Path, default=None, help="default: $HARNESS_CACHE or ~/.cache/harness")
 
@@ -206,25 +217,27 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
+    from harness.backends.devices import DeviceMissing, settle
     from harness.commands import adhoc
     from harness.evaluation.context import Settings
     from harness.hub.resolve import ArtifactMissing
 
     settings = Settings.for_hub(args.hub, cache_dir=(args.cache_dir or default_cache_dir()).resolve(),
-                                threads=args.threads)  # fmt: skip
+                                threads=args.threads, device=args.device)  # fmt: skip
     request = adhoc.Request(
         model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
         backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,
         limit=args.limit, seed=args.seed, max_seq_length=args.max_seq_length,
     )  # fmt: skip
     try:
+        device = settle(args.device, "onnx" if args.backend == "onnx-int8" else args.backend)
         result = adhoc.run(request, settings)
-    except ArtifactMissing as exc:
+    except (ArtifactMissing, DeviceMissing) as exc:
         print(f"harness eval: {exc}", file=sys.stderr)
         return 2
     if not report:
         return 0
-    print(f"model    {result.model.repo} @ {result.model.revision} [{args.backend}]")
+    print(f"model    {result.model.repo} @ {result.model.revision} [{args.backend} on {device.describe()}]")
     print(f"dataset  {result.dataset.repo} @ {result.dataset.revision} {args.config or ''}/{args.split}")
     for name, value in result.metrics.items():
         print(f"{name:<8} {value:.4f}")

@@ -50,6 +50,7 @@ class ModelRequest:
     trusted_sha256: frozenset[str] = frozenset()
     allow_pickle: bool = False  # --harness-allow-pickle: the user vouches for every file
     threads: int | None = None  # intra-op threads (--harness-threads); None: the runtime's own default
+    device: str = "cpu"  # "cpu" or "cuda:N", settled by backends.devices for this backend
 
 
 class Predictor(Protocol):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from harness.backends.base import ModelRequest
+from harness.backends.devices import DeviceMissing
 from harness.backends.onnx_export import export, ort_class
 
 
@@ -34,9 +35,18 @@ def load(request: ModelRequest) -> OnnxPredictor:
     options = onnxruntime.SessionOptions()
     if request.threads:
         options.intra_op_num_threads = request.threads
+    on_gpu = request.device.startswith("cuda")
+    placement = {}
+    if on_gpu:
+        placement = dict(provider="CUDAExecutionProvider", provider_options={"device_id": request.device.split(":")[1]})
     model = ort_class(request.task).from_pretrained(
-        folder, file_name=file_name, local_files_only=True, session_options=options
+        folder, file_name=file_name, local_files_only=True, session_options=options, **placement
     )
     session = model.session
+    ran_on = session.get_providers()[0]
+    if on_gpu and ran_on != "CUDAExecutionProvider":  # ONNX Runtime falls back quietly; the harness does not
+        raise DeviceMissing(f"--harness-device {request.device}: ONNX Runtime put the model on {ran_on}, not CUDA")
     names = tuple(i.name for i in session.get_inputs())
-    return OnnxPredictor(session=session, id2label=dict(model.config.id2label), input_names=names, description=what)
+    where = f" on {request.device} ({ran_on})" if on_gpu else ""
+    return OnnxPredictor(session=session, id2label=dict(model.config.id2label), input_names=names,
+                         description=what + where)  # fmt: skip

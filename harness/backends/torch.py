@@ -25,14 +25,15 @@ class TorchPredictor:
     id2label: Mapping[int, str]
     input_names: tuple[str, ...]
     description: str = field(default="torch fp32")
+    device: str = "cpu"
 
     def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
-        tensors = {name: torch.from_numpy(batch[name]) for name in self.input_names}
+        tensors = {name: torch.from_numpy(batch[name]).to(self.device) for name in self.input_names}
         with torch.inference_mode():
             output = self.model(**tensors)
         if "start_logits" in output:
-            return output.start_logits.numpy(), output.end_logits.numpy()
-        return output.logits.numpy()
+            return output.start_logits.cpu().numpy(), output.end_logits.cpu().numpy()
+        return output.logits.cpu().numpy()
 
 
 def load(request: ModelRequest) -> TorchPredictor:
@@ -41,7 +42,10 @@ def load(request: ModelRequest) -> TorchPredictor:
     # use_safetensors=None prefers model.safetensors and falls back to a .bin, which torch then
     # loads with weights_only=True (transformers' default on torch >= 2.6).
     model = auto.from_pretrained(request.folder, local_files_only=True, trust_remote_code=False).eval()
-    return TorchPredictor(model=model, id2label=dict(model.config.id2label), input_names=input_names(model))
+    model = model.to(request.device)
+    where = "" if request.device == "cpu" else f" on {request.device}"
+    return TorchPredictor(model=model, id2label=dict(model.config.id2label), input_names=input_names(model),
+                          description=f"torch fp32{where}", device=request.device)  # fmt: skip
 
 
 def use_threads(threads: int | None) -> None:

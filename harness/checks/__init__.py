@@ -28,6 +28,12 @@ RELATIVE = "harness.checks.relative:check_relative"  # any metric, judged agains
 def check(claim: Claim, backend: str, settings: Settings) -> Verdict:
     """Raises BackendUnavailable, NotSupported or ArtifactMissing (``CannotCheck``) when the claim cannot
     be run here; a checkpoint the backend refuses to load (an unpinned pickle) fails the claim."""
+    from dataclasses import replace
+
+    from harness.backends.devices import settle
+
     require(backend)
+    device = settle(settings.device, backend)  # a device that is not here: skipped (strict: failed) with why
     module, attr = (RELATIVE if claim.relative else CHECKS.get(claim.metric, QUALITY)).split(":")
-    return getattr(importlib.import_module(module), attr)(claim, backend, settings)
+    verdict = getattr(importlib.import_module(module), attr)(claim, backend, replace(settings, device=device.name))
+    return replace(verdict, device=device.describe())

@@ -45,6 +45,7 @@ class Verdict:
     notes: tuple[str, ...] = field(default_factory=tuple)
     diagnosis: tuple[str, ...] = field(default_factory=tuple)  # a failure's probes: what was tried, what was found
     seconds: float | None = None
+    device: str | None = None  # where it ran: "cpu (<CPU model>)" or "cuda:0 (<GPU model>)"
     examples_per_second: float | None = None
     features: int | None = None  # model inputs: one per example, or several windows per QA question
     features_per_second: float | None = None
@@ -121,7 +122,7 @@ class Verdict:
         if self.n is not None:
             sample = f" (a seeded sample of {self.n_total})" if self.n != self.n_total else ""
             lines.append(f"  examples   {self.n}{sample}")
-        lines.append(f"  backend    {self.backend}")
+        lines.append(f"  backend    {self.backend}" + (f" on {self.device}" if self.device else ""))
         lines.append(f"  model      {self.model} @ {self.model_revision}")
         if self.dataset:
             lines.append(f"  dataset    {self.dataset} @ {self.dataset_revision}")

@@ -171,9 +171,12 @@ def open_backend(claim: Claim, backend: str, model: Snapshot, settings: Settings
     from harness.backends.onnx_export import quantized_export
 
     folder = quantized_export(model.path, task=claim.task, work_dir=settings.work_dir)
+    from harness.backends.devices import settle
+
     request = ModelRequest(
-        folder=folder, task=claim.task, file="model.onnx", work_dir=settings.work_dir, threads=settings.threads
-    )
+        folder=folder, task=claim.task, file="model.onnx", work_dir=settings.work_dir, threads=settings.threads,
+        device=settle(settings.device, "onnx").name,
+    )  # fmt: skip
     predictor = load_predictor("onnx", request)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length

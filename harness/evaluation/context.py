@@ -31,6 +31,7 @@ class Settings:
     cache: PredictionCache | None = None  # per-example results of earlier runs; None computes everything
     features: FeatureCache | None = None  # tokenized splits of earlier runs; None tokenizes every time
     threads: int | None = None  # intra-op threads of every backend; None: the runtimes' own defaults
+    device: str = "cpu"  # what the run asked for: cpu, cuda:N or auto (backends.devices settles it per backend)
     built: frozenset[str] = frozenset()  # digests of files this harness built (trust.built), never a folder's say
 
     @classmethod

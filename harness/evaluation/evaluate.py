@@ -92,7 +92,7 @@ def evaluation_of(
 ) -> tuple[Evaluation, tuple[str, ...]]:
     """The claim evaluated on ``rows``: from the prediction cache, or computed (and then cached)."""
     vet_model(claim, backend, model, settings)  # a cached result never stands in for this check
-    key = prediction_key(claim, backend, model, data, indices) if settings.cache is not None else None
+    key = prediction_key(claim, backend, model, data, indices, settings.device) if settings.cache is not None else None
     evaluation, cache_note = _from_cache(settings, key, len(rows))
     if evaluation is not None:
         return evaluation, cache_note
@@ -109,8 +109,11 @@ def evaluation_of(
     return evaluation, cache_note
 
 
-def prediction_key(claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int]) -> str:
-    """What decides an evaluation's per-example results, hashed: the prediction cache's key."""
+def prediction_key(
+    claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int], device: str = "cpu"
+) -> str:
+    """What decides an evaluation's per-example results, hashed: the prediction cache's key. A GPU's
+    kernels round otherwise than the CPU's, so its results are its own (the CPU's key is unchanged)."""
     from harness.cache.store import folder_identity, key_of
 
     ref = claim.dataset
@@ -122,6 +125,7 @@ def prediction_key(claim: Claim, backend: str, model: Snapshot, data: Snapshot, 
                     "inputs": list(ref.inputs), "label": ref.label,
                     "files": folder_identity(data.path, data.matching(ref.files))},
         "examples": hashlib.sha256(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest(),
+        **({} if device == "cpu" else {"device": device}),
     })  # fmt: skip
 
 

@@ -51,17 +51,21 @@ def open_split(claim: Claim, settings: Settings) -> tuple[Snapshot, Split]:
     return data, read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
 
 
-def model_request(claim: Claim, model: Snapshot, settings: Settings) -> ModelRequest:
+def model_request(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> ModelRequest:
+    """Raises DeviceMissing when ``backend`` cannot run on the device the run asked for."""
+    from harness.backends.devices import settle
+
     return ModelRequest(
         folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir,
         trusted_sha256=settings.trusted_sha256, allow_pickle=settings.allow_pickle, threads=settings.threads,
+        device=settle(settings.device, backend).name,
     )  # fmt: skip
 
 
 def vet_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> None:
     """Raise PickleRefused for a checkpoint the backend may not load, before a cached result of an
     earlier run (perhaps one with --harness-allow-pickle) could stand in for loading it."""
-    vet(backend, model_request(claim, model, settings))
+    vet(backend, model_request(claim, backend, model, settings))
 
 
 def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> tuple[Predictor, Any, int]:
@@ -71,7 +75,7 @@ def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) 
     """
     from transformers import AutoTokenizer
 
-    predictor = load_predictor(backend, model_request(claim, model, settings))
+    predictor = load_predictor(backend, model_request(claim, backend, model, settings))
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import Predictor, require
+from harness.backends.devices import settle
 from harness.claims.model import Claim
 from harness.data.splits import Split
 from harness.evaluation.context import Settings
@@ -40,6 +41,7 @@ def prepare(
     ``opened`` is the claim's dataset snapshot and split when the caller has read them already.
     """
     require(backend)  # before the dataset, so a missing backend is what the skip names
+    device = settle(settings.device, backend)  # and a missing device
     data, split = opened or open_split(claim, settings)
     subject = open_subject(claim, backend, settings, split=split)
     # Examples per round, unless --harness-limit says otherwise: enough for several full batches, few
@@ -62,6 +64,7 @@ def prepare(
         "query_tokens": lengths[query],
         "threads": threads(subject.predictor),
         "mode": settings.mode,
+        "device": device.describe(),
     }
     return Workload(
         single_query=Job(kind="single query", examples=1, run=lambda: subject.respond(*one)),

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from harness.gate.session import HarnessSession
 
 
+# What a latency record says of the workload it timed.
+RECORDED = ("model", "revision", "backend", "artifact", "threads", "mode", "device")
+
 def benchmark_job(benchmark, workload: Workload, kind: str) -> dict[str, Any] | None:
     """Time ``workload``'s job of ``kind`` with a pytest-benchmark fixture; what the report shows.
 
@@ -32,7 +35,7 @@ def benchmark_job(benchmark, workload: Workload, kind: str) -> dict[str, Any] | 
     p50, p90 = np.percentile(seconds, [50, 90])
     benchmark.extra_info["examples_per_second"] = round(job.examples / p50, 2)
     return {
-        **{key: workload.info[key] for key in ("model", "revision", "backend", "artifact", "threads", "mode")},
+        **{key: workload.info[key] for key in RECORDED},
         "max_seq_length": workload.info["max_seq_length"],
         "kind": kind,
         "examples": job.examples,

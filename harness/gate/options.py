@@ -130,6 +130,14 @@ def _running(group) -> None:
         help="write verdicts.json, report.md and an accuracy-latency-size PNG into DIR",
     )
     group.addoption(
+        "--harness-device",
+        type=_device,
+        default="cpu",
+        metavar="cpu|cuda|cuda:N|auto",
+        help="where torch and ONNX Runtime run (default cpu); a claim on a device that is not here is skipped "
+        "(failed under --harness-strict); auto takes GPU 0 where a backend can use it",
+    )
+    group.addoption(
         "--harness-history",
         default=None,
         metavar="DIR",
@@ -179,6 +187,15 @@ def _positive_float(value: str) -> float:
     if not number > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, found {value!r}")
     return number
+
+
+def _device(value: str) -> str:
+    from harness.backends.devices import parse
+
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _hub_value(value: str) -> str:

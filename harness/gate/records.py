@@ -22,7 +22,7 @@ EXAMPLES = "harness_examples"  # a verdict's per-example results, for the run's 
 RECORDS = (VERDICT, LATENCY, PARITY, CHECKED, EXAMPLES)
 # The verdict's fields a JUnit reader sees as properties of the claim's test case.
 JUNIT_FIELDS = ("claim_id", "status", "claimed", "measured", "tolerance", "n", "model", "model_revision",
-                "dataset", "dataset_revision")  # fmt: skip
+                "dataset", "dataset_revision", "device")  # fmt: skip
 
 
 def attach_verdict(node: pytest.Item, verdict: Verdict) -> None:

@@ -57,6 +57,7 @@ class HarnessSession:
     no_cache: bool = False  # compute every prediction, reuse nothing
     diagnose: bool = False  # on a failure, evaluate again to find why (--harness-diagnose)
     threads: int | None = None  # intra-op threads of every backend (--harness-threads)
+    device: str = "cpu"  # --harness-device: cpu, cuda:N or auto, settled per backend
     lock: Lock | None = None  # pins for --harness-hub hub (harness.lock)
     lock_path: Path | None = None  # where the lock is, or would be
     checked: int = 0  # tests of claims, targets or pairs that ran to a verdict (strict mode wants one)
@@ -95,7 +96,7 @@ class HarnessSession:
             limit=option("harness_limit"), diagnose=option("harness_diagnose"), seed=option("harness_seed"),
             allow_pickle=option("harness_allow_pickle"), models=tuple(option("harness_model")),
             backends=tuple(option("harness_backend")), no_cache=option("harness_no_cache"),
-            threads=option("harness_threads"), lock=lock, lock_path=lock_path,
+            threads=option("harness_threads"), device=option("harness_device"), lock=lock, lock_path=lock_path,
             rank=group.rank if group else 0, ranks=group.world if group else 1, worker=worker,
             memory=RunMemory.from_config(config),
         )  # fmt: skip
@@ -265,7 +266,7 @@ class HarnessSession:
             self._resolved[size] = Settings.for_hub(
                 self.hub, cache_dir=self.cache_dir, size=size, lock=self.lock, lock_path=self.lock_path,
                 strict=self.strict, limit=self.limit, diagnose=self.diagnose, seed=self.seed,
-                allow_pickle=self.allow_pickle, threads=self.threads,
+                allow_pickle=self.allow_pickle, threads=self.threads, device=self.device,
                 # Sharded (torchrun): every rank must run every evaluation, so none may take a cached shortcut.
                 cache=None if self.no_cache or distributed.current() else PredictionCache(cache.predictions),
                 features=None if self.no_cache else FeatureCache(cache.features),

@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from harness.machine import cpu_model
+
 FORMAT = 1
 LIBRARIES = ("harness", "torch", "transformers", "onnxruntime", "optimum", "datasets", "huggingface_hub", "numpy",
              "neural-compressor", "openvino")  # fmt: skip
@@ -147,15 +149,9 @@ def _libraries() -> dict[str, str]:
 
 
 def _machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        names = re.findall(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), flags=re.MULTILINE)
-        cpu = names[0].strip() if names else cpu
-    except OSError:
-        pass
     gpu = None
     torch = sys.modules.get("torch")  # only if this run loaded it: asking costs nothing then
     if torch is not None and torch.cuda.is_available():
         gpu = torch.cuda.get_device_name(0)
-    return {"cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "system": platform.platform(),
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "gpu": gpu, "system": platform.platform(),
             "python": platform.python_version()}  # fmt: skip
