@@ -25,7 +25,7 @@ TABLE = (("claim", "claim_id", ""), ("model", "model", ""), ("backend", "backend
          ("measured", "measured", ".4g"), ("n", "n", ""), ("compared with", "compared_with", ""))  # fmt: skip
 DETAIL = (("the card's words", "source"), ("tolerance", "tolerance"), ("reason", "reason"), ("baseline", "baseline"),
           ("paired test", "paired_test"), ("model", "model"), ("model revision", "model_revision"),
-          ("dataset", "dataset"), ("dataset revision", "dataset_revision"))  # fmt: skip
+          ("dataset", "dataset"), ("dataset revision", "dataset_revision"), ("device", "device"))  # fmt: skip
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 84rem; color: #1d1d1f; }
 table { border-collapse: collapse; width: 100%; } th, td { padding: .3rem .5rem; border-bottom: 1px solid #ddd; }

@@ -130,11 +130,12 @@ def _section(title: str, header: Sequence[str], rows: Iterable[Sequence[str]], f
 
 def _evaluated_on(row: dict[str, Any]) -> str:
     """Which mode produced a verdict: the whole split, or a sample judged by its interval."""
+    on = f" on {row['device']}" if row.get("device") else ""
     if row.get("evaluation") == "sample" and row.get("interval"):
         low, high = row["interval"]
-        return f"sample of {row['n']} / {row['n_total']}, {row['interval_method']} [{low:.4g}, {high:.4g}]"
+        return f"sample of {row['n']} / {row['n_total']}, {row['interval_method']} [{low:.4g}, {high:.4g}]{on}"
     if row.get("evaluation") == "full split":
-        return f"full split ({row['n']})"
+        return f"full split ({row['n']}){on}"
     return "—"
 
 

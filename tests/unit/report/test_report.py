@@ -129,10 +129,10 @@ def test_markdown_says_which_mode_produced_each_verdict():
         **common,
     )
     full = Verdict(claim_id="mnli-mismatched-accuracy", backend="torch", measured=0.821, n=9832, n_total=9832,
-                   evaluation="full split", **common)  # fmt: skip
+                   evaluation="full split", device="cuda:0 (NVIDIA H200)", **common)  # fmt: skip
     text = report.markdown(report.rows([sampled, full], load_registry(), models=[MNLI]), about={})
     assert "| sample of 300 / 9815, 99% Wilson score [0.75, 0.86] |" in text
-    assert "| full split (9832) |" in text
+    assert "| full split (9832) on cuda:0 (NVIDIA H200) |" in text  # the report names where it ran
 
 
 def test_a_relative_claim_is_listed_with_its_baseline_but_its_value_counts_once_per_model(tmp_path):
