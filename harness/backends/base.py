@@ -17,6 +17,7 @@ LOADERS: dict[str, str] = {
     "torch": "harness.backends.torch:load",
     "onnx": "harness.backends.onnx:load",
     "inc": "harness.backends.inc:load",
+    "openvino": "harness.backends.openvino:load",
 }
 # The imports that prove a backend's runtime is installed, and where to get it. optimum's modules
 # import lazily, so the runtime itself is named too.
@@ -28,6 +29,7 @@ RUNTIMES: dict[str, tuple[str, str]] = {
         "neural_compressor optimum.intel.neural_compressor",
         "run `tox -e inc`, which builds the pinned legacy environment it needs",
     ),
+    "openvino": ("openvino optimum.intel.openvino", "pip install 'harness[openvino]'"),
 }
 
 

@@ -49,7 +49,7 @@ def export(folder: Path, *, task: str, work_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         model = ort_class(task).from_pretrained(folder, export=True, local_files_only=True)
         model.save_pretrained(scratch)
-        _publish(Path(scratch), target)
+        publish_folder(Path(scratch), target)
     return target
 
 
@@ -136,11 +136,11 @@ def quantized_export(folder: Path, *, task: str, work_dir: Path) -> Path:
             if item.suffix in (".json", ".txt"):
                 shutil.copy2(item, Path(scratch) / item.name)
         quantize_dynamic(exported, out=Path(scratch))
-        _publish(Path(scratch), target)
+        publish_folder(Path(scratch), target)
     return target
 
 
-def _publish(scratch: Path, target: Path) -> None:
+def publish_folder(scratch: Path, target: Path) -> None:
     # Rename is atomic: a concurrent run sees either no export or a whole one.
     staged = scratch.with_name(scratch.name + "-done")
     shutil.copytree(scratch, staged)

@@ -70,7 +70,7 @@ def folder_identity(folder: Path, files: Iterable[Path] | None = None) -> dict[s
 # Libraries whose version can change a prediction, a tokenization, an export or a quantization.
 RESULT_LIBRARIES = (
     "torch", "transformers", "tokenizers", "onnx", "onnxruntime", "optimum", "optimum-onnx", "optimum-intel",
-    "neural-compressor", "numpy",
+    "neural-compressor", "numpy", "openvino", "nncf",
 )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ ARTIFACT_METRICS = frozenset({"size_mib", "sparsity"})
 RATIO_METRICS = frozenset({"speedup"})
 
 
-BACKENDS = ("torch", "onnx", "inc")
+BACKENDS = ("torch", "onnx", "inc", "openvino")
 
 
 BOUNDS = ("two-sided", "at-least", "at-most")

@@ -1,0 +1,77 @@
+"""OpenVINO through optimum-intel's OVModel classes: the repo's IR when a claim names one
+(``file: openvino_model.xml``), else an export of the torch checkpoint, kept per content key as the
+ONNX export is. Inference runs on OpenVINO's CPU plugin, in FP32 (an IR's own precision otherwise)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harness.backends.base import ModelRequest
+from harness.backends.devices import DeviceMissing
+from harness.backends.onnx_export import content_key, publish_folder
+
+OV_CLASSES = {
+    "text-classification": "OVModelForSequenceClassification",
+    "text-pair-classification": "OVModelForSequenceClassification",
+    "question-answering": "OVModelForQuestionAnswering",
+}
+IR_FILE = "openvino_model.xml"
+
+
+@dataclass
+class OpenVinoPredictor:
+    request: object  # openvino.InferRequest of the compiled model
+    outputs: tuple[str, ...]  # "logits", or "start_logits" and "end_logits"
+    id2label: Mapping[int, str]
+    input_names: tuple[str, ...]
+    description: str
+
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray | tuple[np.ndarray, ...]:
+        found = self.request.infer({name: batch[name] for name in self.input_names})
+        by_name = {output.get_any_name(): value for output, value in found.items()}
+        values = tuple(np.asarray(by_name[name]) for name in self.outputs)
+        return values[0] if len(values) == 1 else values
+
+
+def ov_class(task: str) -> type:
+    import optimum.intel
+
+    return getattr(optimum.intel, OV_CLASSES[task])
+
+
+def export(folder: Path, *, task: str, work_dir: Path) -> Path:
+    """Export once per content key; return the folder holding the IR and the config."""
+    target = work_dir / "openvino-exports" / content_key(folder)
+    if (target / IR_FILE).exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        model = ov_class(task).from_pretrained(folder, export=True, local_files_only=True, compile=False)
+        model.save_pretrained(scratch)
+        publish_folder(Path(scratch), target)
+    return target
+
+
+def load(request: ModelRequest) -> OpenVinoPredictor:
+    if request.device != "cpu":
+        raise DeviceMissing(f"--harness-device {request.device}: the openvino backend runs on the CPU here")
+    if request.file:
+        folder, file_name, what = request.folder, request.file, f"openvino {request.file}"
+    else:
+        folder = export(request.folder, task=request.task, work_dir=request.work_dir)
+        file_name, what = IR_FILE, "openvino fp32 (exported)"
+    config = {"INFERENCE_PRECISION_HINT": "f32"}  # the CPU plugin would otherwise compute in bf16 where it can
+    if request.threads:
+        config["INFERENCE_NUM_THREADS"] = str(request.threads)
+    model = ov_class(request.task).from_pretrained(folder, file_name=file_name, local_files_only=True, ov_config=config)
+    names = tuple(i.get_any_name() for i in model.model.inputs)
+    outputs = ("start_logits", "end_logits") if request.task == "question-answering" else ("logits",)
+    compiled = model.request  # optimum-intel keeps the compiled model there; one infer request serves every batch
+    request = compiled.create_infer_request() if hasattr(compiled, "create_infer_request") else compiled
+    return OpenVinoPredictor(request=request, outputs=outputs, id2label=dict(model.config.id2label),
+                             input_names=names, description=what)  # fmt: skip
