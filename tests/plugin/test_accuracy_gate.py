@@ -44,7 +44,7 @@ def test_swapped_label_order_fails_with_the_explanation(run_suite, replica_copy)
             "*differ     8* of 872 examples predicted otherwise than the reference (at most 0 allowed)",
             "*tolerance  ±0.005 (two-sided)",
             "*examples   872",
-            "*backend    torch",
+            "*backend    torch on cpu (*)",  # where it ran, with the CPU's model
             f"*model      {SST2_FP32} @ *",
             "*dataset    nyu-mll/glue sst2/validation @ *",
             "*note       labels named by the model's config, matched by name (the model orders them differently)",
