@@ -21,6 +21,9 @@ class RunMemory:
     predictions: Path | None = None
     fail_on_regression: bool = False
     examples: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # "claim_id|backend" -> columns
+    # The history's runs, newest first, read once: every claim of the run compares with them, and this run
+    # joins them only when it ends.
+    _past: list[history.Run] | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunMemory | None:
@@ -44,7 +47,9 @@ class RunMemory:
             return verdict
         from harness.report.diff import compare_claim  # numpy: only once a claim was measured
 
-        last = history.last_with(self.history, verdict.claim_id, verdict.backend)
+        if self._past is None:
+            self._past = history.past_runs(self.history)
+        last = history.last_with(self._past, verdict.claim_id, verdict.backend)
         if last is None:
             return _noted(verdict, f"regression: no earlier run of this claim in {self.history} to compare with")
         name = history.key(verdict.claim_id, verdict.backend)

@@ -99,13 +99,14 @@ def load(path: Path) -> Run:
     return Run(path=path, about=about, claims=document["claims"], examples=examples or {})
 
 
-def last_with(folder: Path, claim_id: str, backend: str) -> Run | None:
-    """The most recent run of ``folder`` that kept this claim's per-example results."""
-    for path in reversed(entries(folder)) if folder.is_dir() else ():
-        run = load(path)
-        if key(claim_id, backend) in run.examples:
-            return run
-    return None
+def past_runs(folder: Path) -> list[Run]:
+    """The runs of ``folder``, newest first; none when it does not exist yet (the first run fills it)."""
+    return [load(path) for path in reversed(entries(folder))] if folder.is_dir() else []
+
+
+def last_with(runs: list[Run], claim_id: str, backend: str) -> Run | None:
+    """The most recent of ``runs`` (newest first) that kept this claim's per-example results."""
+    return next((run for run in runs if key(claim_id, backend) in run.examples), None)
 
 
 def write_predictions(folder: Path, examples: Mapping[str, dict[str, list[Any]]]) -> list[Path]:
