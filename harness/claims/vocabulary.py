@@ -26,6 +26,10 @@ RATIO_METRICS = frozenset({"speedup"})
 BACKENDS = ("torch", "onnx", "inc", "openvino")
 
 
+# Backends that run an export of the torch checkpoint when a claim names no file of their own.
+EXPORTED_FROM_TORCH = ("onnx", "openvino")
+
+
 BOUNDS = ("two-sided", "at-least", "at-most")
 
 

@@ -8,14 +8,19 @@ from dataclasses import dataclass
 from harness.hubcards.datasets import known_name
 from harness.hubcards.found import RawDataset
 
-RUNTIMES = {"onnx": "onnx", "onnxruntime": "onnx", "pytorch": "torch", "torch": "torch", "openvino": "openvino"}
+# Runtimes a column can name; TensorRT and TFLite are named so that their figures are never read as the
+# repo's own kind (the harness has no backend for them).
+RUNTIMES = {
+    "onnx": "onnx", "onnxruntime": "onnx", "pytorch": "torch", "torch": "torch", "openvino": "openvino",
+    "tensorrt": "tensorrt", "trt": "tensorrt", "tflite": "tflite",
+}  # fmt: skip
 PRECISIONS = {"int8": "int8", "fp32": "fp32", "float32": "fp32", "fp16": "fp16", "bf16": "bf16"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Column:
     label: str | None
-    runtime: str | None = None  # "onnx", "torch", or a runtime the harness has no backend for
+    runtime: str | None = None  # "onnx", "torch", "openvino", or a runtime the harness has no backend for
     precision: str | None = None
     dataset: RawDataset | None = None
 

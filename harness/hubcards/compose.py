@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness.claims.vocabulary import EXPORTED_FROM_TORCH
 from harness.hubcards import datasets as dataset_table
 from harness.hubcards.columns import Column
 from harness.hubcards.found import Found, RawDataset
@@ -19,7 +20,7 @@ from harness.hubcards.words import COMPUTED, TASK_NAMES, metric_name
 
 MAX_SEQ_LENGTH = {"question-answering": 384}  # BERT's SQuAD setting; 128 for classification (GLUE's)
 DEFAULT_MAX_SEQ_LENGTH = 128
-BACKENDS = ("torch", "onnx", "inc")
+OPENVINO_IR = "openvino_model.xml"  # the file optimum-intel saves and OVModel classes load
 
 
 @dataclass
@@ -115,8 +116,11 @@ def _unsupported(repo: Repo, item: Found, column: Column, task: str | None, metr
     """Why the harness cannot check this figure, in words; empty when it can."""
     if metric is None:
         return [f"the harness does not know the metric {item.metric!r}"]
-    if column.runtime not in (None, "onnx", "torch"):
+    if column.runtime not in (None, "onnx", "torch", "openvino"):
         return [f"the harness has no backend for {column.label!r}"]
+    if column.runtime == "openvino" and repo.quantized and OPENVINO_IR not in repo.files:
+        return [f"{column.label!r} is a figure of an OpenVINO IR ({OPENVINO_IR}), which the repo does not hold; "
+                "the harness exports only the FP32 checkpoint to OpenVINO"]  # fmt: skip
     if column.precision in ("fp16", "bf16"):
         return [f"a {column.precision} figure: the harness runs the card's FP32 or INT8 artifacts"]
     if metric == "size_mib":
@@ -160,11 +164,13 @@ def _backends(repo: Repo, model: str, column: Column, metric: str | None) -> tup
     mine = model != "fp32"
     if column.runtime == "onnx":
         return ["onnx"], "model.onnx" if mine and "model.onnx" in repo.files else None
+    if column.runtime == "openvino":
+        return ["openvino"], OPENVINO_IR if mine and OPENVINO_IR in repo.files else None
     if mine and repo.quantized:  # a quantized PyTorch checkpoint: Intel Neural Compressor's format
         return ["inc"], "pytorch_model.bin"
     if column.runtime == "torch" or metric == "size_mib":
         return ["torch"], None
-    return ["torch", "onnx"], None
+    return ["torch", *EXPORTED_FROM_TORCH], None
 
 
 def _value(claim: dict, item: Found, reasons: list[str]) -> None:

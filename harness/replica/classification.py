@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.claims.model import Claim, DatasetRef
+from harness.claims.vocabulary import EXPORTED_FROM_TORCH
 from harness.replica import mirror as replica_mirror
 from harness.replica.text import Text
 from harness.replica.training import fit
@@ -147,8 +148,9 @@ def split(
 
 
 def _reference_source(claim: Claim, backend: str) -> str:
-    """The backend whose model the reference runs: an ONNX export is checked against its FP32 source."""
-    return "torch" if backend == "onnx" and not claim.file else backend
+    """The backend whose model the reference runs: an ONNX or OpenVINO export is checked against its
+    FP32 source."""
+    return "torch" if backend in EXPORTED_FROM_TORCH and not claim.file else backend
 
 
 def _reference_model(folder: Path, backend: str, file: str | None):

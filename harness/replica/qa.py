@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.claims.model import Claim
+from harness.claims.vocabulary import EXPORTED_FROM_TORCH
 from harness.replica.training import fit
 
 MARKER = ("is", "known", "as")
@@ -180,7 +181,7 @@ def splits_and_references(
                 references[claim.model.repo] = reference_scores(folders[claim.model.repo], examples, claim)
             found = references[claim.model.repo]
             scores = found[claim.metric]
-            for backend in (b for b in claim.backends if b in ("torch", "onnx")):
+            for backend in (b for b in claim.backends if b in ("torch", *EXPORTED_FROM_TORCH)):
                 expected.setdefault(claim.id, {})[backend] = {
                     "value": sum(scores) / len(scores),
                     "scores": scores,

@@ -3,6 +3,8 @@ for what the card leaves open, and the figures the harness cannot check kept wit
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.claims.cards import card_claims
 from harness.hubcards.compose import compose
 from harness.hubcards.importer import apply_choices
@@ -56,15 +58,28 @@ def test_columns_name_backends_files_and_the_fp32_model_and_duplicates_merge():
     onnx = claims["model-int8-sst2-accuracy-onnx"]
     assert (onnx.backends, onnx.file, onnx.dataset.describe()) == (("onnx",), "model.onnx", "nyu-mll/glue sst2/validation")
     fp32 = claims["model-int8-fp32-sst2-accuracy"]
-    assert (fp32.model.repo, fp32.model.formerly, fp32.backends) == ("org/base", ("old-base",), ("torch", "onnx"))
+    assert (fp32.model.repo, fp32.model.formerly) == ("org/base", ("old-base",))
+    assert fp32.backends == ("torch", "onnx", "openvino")  # the FP32 checkpoint, and its exports
     assert claims["model-int8-fp32-size-mib-torch"].value == 255
     assert claims["model-int8-size-mib-onnx"].tolerance.amount == 1.0
 
 
+def test_an_openvino_figure_is_checked_on_the_repos_ir_and_kept_not_checkable_without_one():
+    without = [c for c in claims_of(QUANTIZED, INT8, sst2=1, fp32=1).values() if "OpenVINO" in c.source]
+    assert without and all(not c.checkable for c in without)
+    assert "'OpenVINO INT8' is a figure of an OpenVINO IR (openvino_model.xml), which the repo does not hold" in (
+        without[0].reason
+    )
+    holding = replace(INT8, files=(*INT8.files, "openvino_model.xml", "openvino_model.bin"))
+    accuracy = claims_of(QUANTIZED, holding, sst2=1, fp32=1)["model-int8-sst2-accuracy-openvino"]
+    assert (accuracy.checkable, accuracy.backends, accuracy.file, accuracy.value) == (
+        True, ("openvino",), "openvino_model.xml", 0.9050)  # fmt: skip
+
+
 def test_a_runtime_the_harness_lacks_is_kept_not_checkable_with_the_reason():
-    claims = claims_of(QUANTIZED, INT8, sst2=1, fp32=1)
-    openvino = [c for c in claims.values() if "OpenVINO" in c.source]
-    assert openvino and all(not c.checkable and "no backend for 'OpenVINO INT8'" in c.reason for c in openvino)
+    tensorrt = QUANTIZED.replace("OpenVINO INT8", "TensorRT INT8")
+    claims = [c for c in claims_of(tensorrt, INT8, sst2=1, fp32=1).values() if "TensorRT" in c.source]
+    assert claims and all(not c.checkable and "no backend for 'TensorRT INT8'" in c.reason for c in claims)
 
 
 def test_until_resolved_the_review_notes_are_the_claims_reasons():
