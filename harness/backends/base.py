@@ -18,6 +18,8 @@ LOADERS: dict[str, str] = {
     "onnx": "harness.backends.onnx:load",
     "inc": "harness.backends.inc:load",
     "openvino": "harness.backends.openvino:load",
+    "torch-fp16": "harness.backends.torch:load_fp16",
+    "openvino-int8": "harness.backends.openvino:load_int8",
 }
 # The imports that prove a backend's runtime is installed, and where to get it. optimum's modules
 # import lazily, so the runtime itself is named too.
@@ -30,6 +32,8 @@ RUNTIMES: dict[str, tuple[str, str]] = {
         "run `tox -e inc`, which builds the pinned legacy environment it needs",
     ),
     "openvino": ("openvino optimum.intel.openvino", "pip install 'harness[openvino]'"),
+    "torch-fp16": ("transformers", "pip install 'harness[torch]' (or run `tox -e torch`)"),
+    "openvino-int8": ("openvino optimum.intel.openvino nncf", "pip install 'harness[openvino]'"),
 }
 
 

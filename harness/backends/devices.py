@@ -16,7 +16,7 @@ from harness.machine import cpu_model
 
 REQUESTS = "cpu, cuda, cuda:N or auto"
 # Backends that can run on a CUDA device, and how each finds one.
-CUDA_BACKENDS = ("torch", "onnx")
+CUDA_BACKENDS = ("torch", "onnx", "torch-fp16")
 
 
 class DeviceMissing(CannotCheck, RuntimeError):

@@ -44,27 +44,41 @@ def ov_class(task: str) -> type:
     return getattr(optimum.intel, OV_CLASSES[task])
 
 
-def export(folder: Path, *, task: str, work_dir: Path) -> Path:
-    """Export once per content key; return the folder holding the IR and the config."""
-    target = work_dir / "openvino-exports" / content_key(folder)
+def export(folder: Path, *, task: str, work_dir: Path, int8_weights: bool = False) -> Path:
+    """Export once per content key; return the folder holding the IR and the config.
+
+    ``int8_weights``: NNCF's 8-bit weight compression (asymmetric, per output channel) of every MatMul
+    and embedding, applied by optimum-intel while exporting; activations stay FP32."""
+    target = work_dir / "openvino-exports" / (content_key(folder) + ("-int8-weights" if int8_weights else ""))
     if (target / IR_FILE).exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    options = {}
+    if int8_weights:
+        from optimum.intel import OVWeightQuantizationConfig
+
+        options["quantization_config"] = OVWeightQuantizationConfig(bits=8)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        model = ov_class(task).from_pretrained(folder, export=True, local_files_only=True, compile=False)
+        model = ov_class(task).from_pretrained(folder, export=True, local_files_only=True, compile=False, **options)
         model.save_pretrained(scratch)
         publish_folder(Path(scratch), target)
     return target
 
 
-def load(request: ModelRequest) -> OpenVinoPredictor:
+def load_int8(request: ModelRequest) -> OpenVinoPredictor:
+    """The openvino-int8 variant: the export with NNCF's INT8 weight compression."""
+    return load(request, int8_weights=True)
+
+
+def load(request: ModelRequest, *, int8_weights: bool = False) -> OpenVinoPredictor:
     if request.device != "cpu":
         raise DeviceMissing(f"--harness-device {request.device}: the openvino backend runs on the CPU here")
-    if request.file:
+    if request.file and not int8_weights:
         folder, file_name, what = request.folder, request.file, f"openvino {request.file}"
     else:
-        folder = export(request.folder, task=request.task, work_dir=request.work_dir)
-        file_name, what = IR_FILE, "openvino fp32 (exported)"
+        folder = export(request.folder, task=request.task, work_dir=request.work_dir, int8_weights=int8_weights)
+        file_name = IR_FILE
+        what = "openvino int8 weights (NNCF, exported)" if int8_weights else "openvino fp32 (exported)"
     config = {"INFERENCE_PRECISION_HINT": "f32"}  # the CPU plugin would otherwise compute in bf16 where it can
     if request.threads:
         config["INFERENCE_NUM_THREADS"] = str(request.threads)

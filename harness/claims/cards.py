@@ -15,7 +15,15 @@ from harness.claims.model import Baseline, Claim, DatasetRef, ModelRef, QASettin
 from harness.claims.relative import RELATIVE_KEYS, read_baseline, read_relative
 from harness.claims.review import NOTHING_PENDING, REVIEW_KEYS, Pending, pending_note, unresolved_model
 from harness.claims.schema import CardError, CardReader, join_key
-from harness.claims.vocabulary import ARTIFACT_METRICS, BACKENDS, BOUNDS, PIPELINE_TAGS, RATIO_METRICS, TASK_METRICS
+from harness.claims.vocabulary import (
+    ARTIFACT_METRICS,
+    BACKENDS,
+    BOUNDS,
+    PIPELINE_TAGS,
+    RATIO_METRICS,
+    TASK_METRICS,
+    VARIANTS,
+)
 
 _CARD_KEYS = {"card", "title", "url", "models", "datasets", "claims", "imported"}
 
@@ -363,7 +371,11 @@ def _backends(where: CardReader, raw: Mapping[str, Any], key: str) -> tuple[str,
     value = raw.get("backends")
     if not isinstance(value, list) or not value:
         raise where.fail(join_key(key, "backends"), f"expected a non-empty list from {', '.join(BACKENDS)}.")
-    for i, _ in enumerate(value):
+    for i, name in enumerate(value):
+        if name in VARIANTS:
+            raise where.fail(join_key(key, "backends"), f"{name!r} is a variant in other arithmetic than the card's, "
+                             "for contracts, parity and speed (--harness-backend " + name + "), not a backend a "
+                             f"claim is checked on; list {VARIANTS[name]!r} instead.")  # fmt: skip
         where.choice(dict(enumerate(value)), i, BACKENDS, join_key(key, "backends"))
     if len(set(value)) != len(value):
         raise where.fail(join_key(key, "backends"), f"lists a backend twice: {value!r}.")

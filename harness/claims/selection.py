@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.claims.model import Claim, Registry
+from harness.claims.vocabulary import VARIANTS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,12 +27,16 @@ def targets(
     """Each selected model on each selected backend once; ``use``: only models whose card states it
     (the Hub's pipeline tag, as the ``harness_use`` marker names it)."""
     found: dict[tuple[str, str], Target] = {}
+    named_variants = [v for v in VARIANTS if v in backends]  # never taken by default
     for claim in registry.select(suite="accuracy", models=models, checkable=True):
         if use is not None and claim.model.pipeline_tag != use:
             continue
         for backend in claim.backends:
             if not backends or backend in backends:
                 found.setdefault((claim.model.repo, backend), Target(claim=claim, backend=backend))
+        for variant in named_variants:
+            if VARIANTS[variant] in claim.backends and not claim.file:  # made from the checkpoint, not a file
+                found.setdefault((claim.model.repo, variant), Target(claim=claim, backend=variant))
     return list(found.values())
 
 

@@ -30,6 +30,13 @@ BACKENDS = ("torch", "onnx", "inc", "openvino")
 EXPORTED_FROM_TORCH = ("onnx", "openvino")
 
 
+# Variants: a model run in other arithmetic than its card's, each made from one backend's target. They
+# take part in contracts, parity (bounded by their precision) and speed only when a run names them
+# (--harness-backend torch-fp16), never in a card's claims: a claim's arithmetic is never changed.
+VARIANTS = {"torch-fp16": "torch", "openvino-int8": "openvino"}
+SELECTABLE_BACKENDS = (*BACKENDS, *VARIANTS)
+
+
 BOUNDS = ("two-sided", "at-least", "at-most")
 
 

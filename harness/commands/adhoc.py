@@ -19,7 +19,7 @@ from harness.tasks import TASKS as TASK_MODULES
 from harness.tasks import task_of
 
 TASKS = tuple(TASK_MODULES)
-BACKENDS = ("torch", "onnx", "onnx-int8", "inc", "openvino")
+BACKENDS = ("torch", "onnx", "onnx-int8", "inc", "openvino", "openvino-int8", "torch-fp16")
 NOT_INPUTS = {"idx", "id", "title", "label", "labels"}  # string-valued columns that are never the text
 
 

@@ -3,8 +3,10 @@ from, answering alike.
 
 Pairs come from the cards: every target not on torch is compared with its model's torch target
 (the same weights on another runtime: ``fp32``), and a model whose card names ``quantized_from``
-with that FP32 model on torch (``int8``). On generated inputs the contracts suite bounds how often
-the top-1 answers differ and, for ``fp32`` pairs, how far the logits drift; on a claim's split it
+with that FP32 model on torch (``int8``). A variant a run names (``torch-fp16``, ``openvino-int8``)
+is compared with its model on torch, bounded by its own arithmetic. On generated inputs the contracts
+suite bounds how often the top-1 answers differ and, for ``fp32`` and ``fp16`` pairs, how far the
+logits drift; on a claim's split it
 also counts where each side is right and reports McNemar's exact test on the examples where only
 one of them is.
 """
@@ -23,15 +25,27 @@ from harness.evaluation.context import Settings
 from harness.evaluation.opening import open_split, resolve_model, sample
 from harness.tasks import task_of
 
-AGREEMENT = {"fp32": 0.995, "int8": 0.97}  # least share of inputs with the same top-1 answer
-LOGIT_TOLERANCE = {"fp32": 1e-3}  # INT8 logits move by design: only their argmax is bounded
+# The least share of inputs with the same top-1 answer, on a claim's split. INT8 weights are held as
+# INT8 models are: the CLINC stand-in (150 intents, close logits) kept 97.97% of its answers under NNCF's
+# compression (accuracy 0.9019 against 0.9206), the other stand-ins all of them.
+AGREEMENT = {"fp32": 0.995, "fp16": 0.99, "int8-weights": 0.97, "int8": 0.97}
+# On generated inputs (random words) the models are often near a tie, which a variant's rounding flips by
+# design: the stand-ins' FP16 and INT8-weight variants agreed with FP32 on 92% to 100% of them (QA 92-94%
+# on 200, CLINC's 150 intents 95.5% on 1,000) while agreeing on every example of the claims' splits.
+GENERATED_AGREEMENT = {**AGREEMENT, "fp16": 0.85, "int8-weights": 0.85}
+# INT8 logits move by design: only their argmax is bounded. FP16 rounds each value to 11 significant bits
+# (a relative 4.9e-4) and its errors add up over the layers: the stand-ins' logits moved up to 0.004 from
+# FP32 (classification) and 0.055 (QA start logits over 384 tokens); the bound leaves room above that.
+LOGIT_TOLERANCE = {"fp32": 1e-3, "fp16": 0.1}
+# What a variant's arithmetic is: NNCF's 8-bit weights (activations FP32) moved the stand-ins' logits by 0.039.
+VARIANT_KIND = {"torch-fp16": "fp16", "openvino-int8": "int8-weights"}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Pair:
     candidate: Target
     reference: Target  # always a torch FP32 target
-    kind: str  # "fp32" or "int8"
+    kind: str  # "fp32", "fp16", "int8-weights" or "int8": the candidate's arithmetic
 
     @property
     def id(self) -> str:
@@ -40,6 +54,10 @@ class Pair:
     @property
     def agreement(self) -> float:
         return AGREEMENT[self.kind]
+
+    @property
+    def generated_agreement(self) -> float:
+        return GENERATED_AGREEMENT[self.kind]
 
     @property
     def logit_tolerance(self) -> float | None:
@@ -57,7 +75,8 @@ def pairs(registry: Registry, *, models: Sequence[str] = (), backends: Sequence[
         reference = every.get((source, "torch"))
         if reference is None or reference == candidate:
             continue
-        found.append(Pair(candidate=candidate, reference=reference, kind="int8" if model.quantized_from else "fp32"))
+        kind = "int8" if model.quantized_from else VARIANT_KIND.get(candidate.backend, "fp32")
+        found.append(Pair(candidate=candidate, reference=reference, kind=kind))
     return found
 
 

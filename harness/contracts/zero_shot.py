@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.claims.vocabulary import VARIANTS
 from harness.contracts.rules import softmax
 from harness.errors import NotApplicable
 from harness.evaluation.subject import Subject
@@ -19,6 +20,10 @@ TEMPLATE = "This example is {}."
 def pipeline(subject: Subject) -> Any:
     """``transformers.pipeline("zero-shot-classification")`` on the subject's loaded model."""
     model = getattr(subject.predictor, "model", None)
+    if subject.backend in VARIANTS:
+        raise NotApplicable(
+            f"{subject.backend} is a variant in other arithmetic than the card's; zero-shot use is checked on torch"
+        )
     if model is None:
         raise NotApplicable(
             f"the {subject.backend} backend holds no transformers model for the zero-shot-classification "

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from harness.claims.vocabulary import BACKENDS
+from harness.claims.vocabulary import BACKENDS, SELECTABLE_BACKENDS, VARIANTS
 from harness.hub.lock import LOCK_NAME
 from harness.hub.resolve import check_hub_value
 
@@ -27,10 +27,11 @@ def _selection(group) -> None:
     group.addoption(
         "--harness-backend",
         action="append",
-        choices=BACKENDS,
+        choices=SELECTABLE_BACKENDS,
         default=[],
         metavar="NAME",
-        help=f"check only claims on this backend (repeatable): {', '.join(BACKENDS)}",
+        help=f"check only claims on this backend (repeatable): {', '.join(BACKENDS)}; or a variant for "
+        f"contracts, parity and speed, run only when named: {', '.join(VARIANTS)}",
     )
     group.addoption(
         "--harness-model",
