@@ -8,9 +8,10 @@ that drift in the machine's speed falls on every contender alike:
 - text classification, the CLINC stand-in (a DistilBERT-base with 151 labels, 3,100 short queries):
   ``evaluate.evaluator("text-classification")`` with the transformers pipeline; a one-example-at-a-time
   loop over the same pipeline (the book's PerformanceBenchmark); the harness on torch FP32, on ONNX
-  Runtime FP32 (an export) and INT8 (that export, dynamically quantized);
+  Runtime FP32 (an export) and INT8 (that export, dynamically quantized), on OpenVINO FP32 (an export)
+  and with INT8 weights (NNCF's weight compression of that export);
 - question answering, the SQuAD stand-in (a 6-layer, 768-wide BERT; 240 questions over long
-  contexts): ``evaluate.evaluator("question-answering")`` and the same three harness backends.
+  contexts): ``evaluate.evaluator("question-answering")`` and the same five harness backends.
 
 It prints examples/s and each one's ratio to the evaluator, how often each contender predicts what
 the pipeline predicts, and the machine's FP32 matmul peak measured in the same run, with the

@@ -14,7 +14,10 @@ from harness.evaluation.context import Settings
 from harness.evaluation.evaluate import evaluate
 from harness.evaluation.opening import open_model, resolve_model
 
-HARNESS_BACKENDS = {"harness torch fp32": "torch", "harness onnx fp32": "onnx", "harness onnx int8": "onnx-int8"}
+HARNESS_BACKENDS = {
+    "harness torch fp32": "torch", "harness onnx fp32": "onnx", "harness onnx int8": "onnx-int8",
+    "harness openvino fp32": "openvino", "harness openvino int8": "openvino-int8",
+}  # fmt: skip
 
 
 @dataclass

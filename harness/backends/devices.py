@@ -8,6 +8,7 @@ request that may settle on the CPU, and the verdict names the device it ran on e
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -33,14 +34,20 @@ class Device:
 
 
 def parse(value: str) -> str:
-    """The request in its canonical form ("cuda" is "cuda:0"); ValueError says what is allowed."""
+    """The request in its canonical form ("cuda" is "cuda:0", or under torchrun the rank's own GPU,
+    ``cuda:$LOCAL_RANK``); ValueError says what is allowed."""
     text = value.strip().lower()
     if text in ("cpu", "auto"):
         return text
     found = re.fullmatch(r"cuda(?::(\d+))?", text)
     if found is None:
         raise ValueError(f"expected a device: {REQUESTS}; found {value!r}")
-    return f"cuda:{int(found.group(1) or 0)}"
+    return f"cuda:{found.group(1) or local_rank()}"
+
+
+def local_rank() -> int:
+    """This process's rank on its machine under torchrun (LOCAL_RANK), else 0: each rank takes its own GPU."""
+    return int(os.environ.get("LOCAL_RANK", "0"))
 
 
 def settle(request: str, backend: str) -> Device:
@@ -50,7 +57,8 @@ def settle(request: str, backend: str) -> Device:
         return Device("cpu", cpu_model())
     found = _cuda_devices(backend)
     if request == "auto":
-        return Device("cuda:0", found[0]) if found else Device("cpu", cpu_model())
+        rank = local_rank() if len(found) > local_rank() else 0
+        return Device(f"cuda:{rank}", found[rank]) if found else Device("cpu", cpu_model())
     index = int(request.split(":")[1])
     if backend not in CUDA_BACKENDS:
         raise DeviceMissing(f"--harness-device {request}: the {backend} backend runs on the CPU only")

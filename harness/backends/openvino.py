@@ -59,7 +59,10 @@ def export(folder: Path, *, task: str, work_dir: Path, int8_weights: bool = Fals
 
         options["quantization_config"] = OVWeightQuantizationConfig(bits=8)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
-        model = ov_class(task).from_pretrained(folder, export=True, local_files_only=True, compile=False, **options)
+        # a str: optimum-intel reads the id with str methods and only warns when handed a Path
+        model = ov_class(task).from_pretrained(
+            str(folder), export=True, local_files_only=True, compile=False, **options
+        )
         model.save_pretrained(scratch)
         publish_folder(Path(scratch), target)
     return target
@@ -82,7 +85,9 @@ def load(request: ModelRequest, *, int8_weights: bool = False) -> OpenVinoPredic
     config = {"INFERENCE_PRECISION_HINT": "f32"}  # the CPU plugin would otherwise compute in bf16 where it can
     if request.threads:
         config["INFERENCE_NUM_THREADS"] = str(request.threads)
-    model = ov_class(request.task).from_pretrained(folder, file_name=file_name, local_files_only=True, ov_config=config)
+    model = ov_class(request.task).from_pretrained(
+        str(folder), file_name=file_name, local_files_only=True, ov_config=config
+    )
     names = tuple(i.get_any_name() for i in model.model.inputs)
     outputs = ("start_logits", "end_logits") if request.task == "question-answering" else ("logits",)
     compiled = model.request  # optimum-intel keeps the compiled model there; one infer request serves every batch

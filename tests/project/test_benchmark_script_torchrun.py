@@ -24,10 +24,11 @@ def test_the_benchmark_script_runs_and_checks_agreement(true_size_replica, pytes
     argv = ["--limit", "40", "--qa-limit", "6", "--rounds", "1", "--json", str(out), "--cache-dir", str(cache)]
     assert script.main(argv) == 0
     figures = json.loads(out.read_text())
-    harness = {"harness torch fp32", "harness onnx fp32", "harness onnx int8"}
+    harness = {"harness torch fp32", "harness onnx fp32", "harness onnx int8", "harness openvino fp32",
+               "harness openvino int8"}  # fmt: skip
     contenders = figures["tasks"]["text-classification"]["contenders"]
     assert set(contenders) == {"evaluate.evaluator", "one at a time", *harness}
-    for name in ("evaluate.evaluator", "harness torch fp32", "harness onnx fp32"):
+    for name in ("evaluate.evaluator", "harness torch fp32", "harness onnx fp32", "harness openvino fp32"):
         assert contenders[name]["same_prediction_as_pipeline"] == 1.0, name
     assert contenders["evaluate.evaluator"]["vs_evaluator"] == 1.0
     torch_fp32 = contenders["harness torch fp32"]
@@ -37,6 +38,7 @@ def test_the_benchmark_script_runs_and_checks_agreement(true_size_replica, pytes
     assert qa["examples"] == 6 and set(qa["contenders"]) == {"evaluate.evaluator", *harness}
     # the harness's backends answer alike: the engine, not the backend, decides the answer
     assert qa["contenders"]["harness onnx fp32"]["same_as_harness_torch"] == 1.0
+    assert qa["contenders"]["harness openvino fp32"]["same_as_harness_torch"] == 1.0
     sharded = figures["sharded"]  # one process with every core against one process per core
     assert sharded["examples"] == 40 and len(sharded["setups"]) == 2
     assert all(entry["examples_per_second"] > 0 for entry in sharded["setups"].values())

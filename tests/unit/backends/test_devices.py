@@ -14,6 +14,13 @@ def test_requests_are_read_in_one_form(value, parsed):
     assert parse(value) == parsed
 
 
+def test_under_torchrun_cuda_and_auto_take_the_ranks_own_gpu(monkeypatch):
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(devices, "_cuda_devices", lambda backend: ["NVIDIA H200", "NVIDIA H100"])
+    assert parse("cuda") == "cuda:1" and parse("cuda:0") == "cuda:0"  # an explicit index stays as asked
+    assert settle("auto", "torch").describe() == settle("cuda", "onnx").describe() == "cuda:1 (NVIDIA H100)"
+
+
 @pytest.mark.parametrize("value", ["gpu", "cuda:x", "cuda:-1", "mps"])
 def test_other_requests_are_refused_saying_what_is_allowed(value):
     with pytest.raises(ValueError, match=rf"expected a device: cpu, cuda, cuda:N or auto; found '{value}'"):
