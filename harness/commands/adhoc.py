@@ -169,6 +169,7 @@ def open_backend(claim: Claim, backend: str, model: Snapshot, settings: Settings
 
     from harness.backends.base import ModelRequest, load_predictor
     from harness.backends.onnx_export import quantized_export
+    from harness.engine.budget import fit_to_device
 
     folder = quantized_export(model.path, task=claim.task, work_dir=settings.work_dir)
     from harness.backends.devices import settle
@@ -178,5 +179,6 @@ def open_backend(claim: Claim, backend: str, model: Snapshot, settings: Settings
         device=settle(settings.device, "onnx").name,
     )  # fmt: skip
     predictor = load_predictor("onnx", request)
+    fit_to_device(predictor, request.device)
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length

@@ -123,8 +123,8 @@ def run(
     predictor: Predictor,
     features: Encoded,
     *,
-    max_tokens: int = MAX_TOKENS,
-    max_rows: int = MAX_ROWS,
+    max_tokens: int | None = None,
+    max_rows: int | None = None,
     per_token: bool = False,
     on_batch: Callable[[int], object] | None = None,
     as_one_batch: bool = False,
@@ -132,12 +132,17 @@ def run(
 ) -> RunResult:
     """Outputs in the features' order; with ``per_token`` each row is cut back to its own length.
 
+    The batch bounds are the predictor's ``token_budget`` where one was measured for its device
+    (engine.budget), else MAX_TOKENS and MAX_ROWS.
     ``on_batch`` is told how many features each finished batch held (for progress displays).
     ``as_one_batch`` runs every feature in one forward pass, padded to the longest: for a caller
     that chooses the batch itself (a contract that pads short rows on purpose). With ``shards``
     (ranks of a torch.distributed group) this rank runs only its share of the batches, balanced by
     the tokens they compute, and every rank gets all outputs back in order.
     """
+    budget = getattr(predictor, "token_budget", None)  # measured on a GPU by engine.budget; else the CPU's
+    max_tokens = max_tokens or (budget.tokens if budget else MAX_TOKENS)
+    max_rows = max_rows or (budget.rows if budget else MAX_ROWS)
     counts = features.lengths
     lengths = counts.tolist()
     start = time.perf_counter()

@@ -8,6 +8,7 @@ from harness.backends.base import ModelRequest, Predictor, load_predictor, vet
 from harness.claims.model import Claim
 from harness.claims.vocabulary import MODEL_SUPPORT_PATTERNS, TORCH_WEIGHT_FILES
 from harness.data.splits import Split, random_sample, read_split, stratified_sample
+from harness.engine.budget import fit_to_device
 from harness.evaluation.context import Settings
 from harness.hub.resolve import HubLocation, Snapshot, resolve
 from harness.tasks import task_of
@@ -75,7 +76,9 @@ def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) 
     """
     from transformers import AutoTokenizer
 
-    predictor = load_predictor(backend, model_request(claim, backend, model, settings))
+    request = model_request(claim, backend, model, settings)
+    predictor = load_predictor(backend, request)
+    fit_to_device(predictor, request.device)  # a GPU's batch size, measured there; the CPU keeps its own
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
     return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length
 
