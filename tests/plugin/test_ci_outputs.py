@@ -48,7 +48,8 @@ def test_xdist_workers_give_the_same_table_and_verdicts_as_one_process(run_gate,
                        for run in ("alone", "shared")]  # fmt: skip
     assert many["examples"] == one["examples"] and len(one["examples"]) == 8
     table = [line for line in alone.stdout.lines if line.startswith(("mnli-", "clinc-"))]
-    assert len(table) == 8 and all(line.split()[:3] in [s.split()[:3] for s in shared.stdout.lines] for line in table)
+    # four claims on torch, onnx and openvino (not selected here, so "not run" in both tables)
+    assert len(table) == 12 and all(line.split()[:3] in [s.split()[:3] for s in shared.stdout.lines] for line in table)
 
 
 def test_xdist_fails_latency_tests_it_cannot_time(run_gate):

@@ -31,7 +31,7 @@ def test_import_writes_a_card_that_claims_lists_and_names_what_waits_for_review(
     rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
     accuracy = rows["distilbert-base-uncased-finetuned-clinc-clinc-oos-accuracy"]
     assert (accuracy["value"], accuracy["dataset"], accuracy["backends"]) == (
-        0.9206, "clinc/clinc_oos plus/validation", "torch,onnx")  # fmt: skip
+        0.9206, "clinc/clinc_oos plus/validation", "torch,onnx,openvino")  # fmt: skip
 
 
 def test_import_never_replaces_a_card_without_force(hub, tmp_path, capsys):
