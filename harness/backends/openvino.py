@@ -4,6 +4,7 @@ ONNX export is. Inference runs on OpenVINO's CPU plugin, in FP32 (an IR's own pr
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,23 +48,39 @@ def ov_class(task: str) -> type:
 def export(folder: Path, *, task: str, work_dir: Path, int8_weights: bool = False) -> Path:
     """Export once per content key; return the folder holding the IR and the config.
 
-    ``int8_weights``: NNCF's 8-bit weight compression (asymmetric, per output channel) of every MatMul
-    and embedding, applied by optimum-intel while exporting; activations stay FP32."""
-    target = work_dir / "openvino-exports" / (content_key(folder) + ("-int8-weights" if int8_weights else ""))
+    ``int8_weights``: NNCF's 8-bit weight compression (asymmetric, per output channel: optimum-intel's
+    ``OVWeightQuantizationConfig(bits=8)``) of every MatMul and embedding of the FP32 export, which is
+    made first (or reused); activations stay FP32."""
+    key = content_key(folder)
+    if int8_weights:
+        fp32 = export(folder, task=task, work_dir=work_dir)
+        return _compressed(fp32, work_dir / "openvino-exports" / f"{key}-int8-weights")
+    target = work_dir / "openvino-exports" / key
     if (target / IR_FILE).exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    options = {}
-    if int8_weights:
-        from optimum.intel import OVWeightQuantizationConfig
-
-        options["quantization_config"] = OVWeightQuantizationConfig(bits=8)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         # a str: optimum-intel reads the id with str methods and only warns when handed a Path
-        model = ov_class(task).from_pretrained(
-            str(folder), export=True, local_files_only=True, compile=False, **options
-        )
+        model = ov_class(task).from_pretrained(str(folder), export=True, local_files_only=True, compile=False)
         model.save_pretrained(scratch)
+        publish_folder(Path(scratch), target)
+    return target
+
+
+def _compressed(fp32: Path, target: Path) -> Path:
+    """The FP32 IR in ``fp32`` with its weights compressed to INT8, beside the same config and tokenizer."""
+    if (target / IR_FILE).exists():
+        return target
+    import nncf
+    import openvino
+
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        for item in fp32.iterdir():
+            if not item.name.startswith("openvino_model."):
+                shutil.copy2(item, Path(scratch) / item.name)
+        model = openvino.Core().read_model(fp32 / IR_FILE)
+        model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+        openvino.save_model(model, Path(scratch) / IR_FILE, compress_to_fp16=False)
         publish_folder(Path(scratch), target)
     return target
 
