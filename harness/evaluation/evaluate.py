@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from harness.backends.base import Predictor
+from harness.backends.devices import Device, settle
 from harness.cache import features as feature_cache
 from harness.cache.features import FeatureCache
 from harness.claims.model import Claim
@@ -92,7 +93,8 @@ def evaluation_of(
 ) -> tuple[Evaluation, tuple[str, ...]]:
     """The claim evaluated on ``rows``: from the prediction cache, or computed (and then cached)."""
     vet_model(claim, backend, model, settings)  # a cached result never stands in for this check
-    key = prediction_key(claim, backend, model, data, indices, settings.device) if settings.cache is not None else None
+    device = settle(settings.device, backend)  # the device it runs on, not the one asked for ("auto")
+    key = prediction_key(claim, backend, model, data, indices, device) if settings.cache is not None else None
     evaluation, cache_note = _from_cache(settings, key, len(rows))
     if evaluation is not None:
         return evaluation, cache_note
@@ -110,10 +112,11 @@ def evaluation_of(
 
 
 def prediction_key(
-    claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int], device: str = "cpu"
+    claim: Claim, backend: str, model: Snapshot, data: Snapshot, indices: Sequence[int], device: Device | None = None
 ) -> str:
     """What decides an evaluation's per-example results, hashed: the prediction cache's key. A GPU's
-    kernels round otherwise than the CPU's, so its results are its own (the CPU's key is unchanged)."""
+    kernels round otherwise than the CPU's, and one GPU model's otherwise than another's, so a GPU's
+    results are keyed on the device and its model (the CPU's key is unchanged)."""
     from harness.cache.store import folder_identity, key_of
 
     ref = claim.dataset
@@ -125,7 +128,7 @@ def prediction_key(
                     "inputs": list(ref.inputs), "label": ref.label,
                     "files": folder_identity(data.path, data.matching(ref.files))},
         "examples": hashlib.sha256(np.asarray(indices, dtype=np.int64).tobytes()).hexdigest(),
-        **({} if device == "cpu" else {"device": device}),
+        **({} if device is None or device.name == "cpu" else {"device": device.describe()}),
     })  # fmt: skip
 
 

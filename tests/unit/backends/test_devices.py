@@ -58,12 +58,20 @@ def test_with_gpus_auto_takes_the_first_and_a_missing_index_is_named(monkeypatch
         settle("cuda:1", "torch")
 
 
-def test_a_gpu_evaluation_is_cached_apart_from_the_cpus(tmp_path):
+def test_a_gpu_evaluation_is_cached_apart_from_the_cpus_and_from_another_gpu_model(tmp_path, monkeypatch):
     from harness.claims.cards import load_registry
     from harness.evaluation.evaluate import prediction_key
     from harness.hub.resolve import Snapshot
 
     claim = load_registry().by_id("sst2-fp32-accuracy")
     snapshot = Snapshot(repo="r", repo_type="model", revision="abc", path=tmp_path)
-    keys = {device: prediction_key(claim, "torch", snapshot, snapshot, [0, 1], device) for device in ("cpu", "cuda:0")}
-    assert keys["cpu"] == prediction_key(claim, "torch", snapshot, snapshot, [0, 1]) != keys["cuda:0"]
+
+    def key(request: str, gpus: list[str]) -> str:
+        monkeypatch.setattr(devices, "_cuda_devices", lambda backend: gpus)
+        return prediction_key(claim, "torch", snapshot, snapshot, [0, 1], settle(request, "torch"))
+
+    cpu = prediction_key(claim, "torch", snapshot, snapshot, [0, 1])
+    # the device it settles on decides the key, not the request: "auto" without a GPU is the CPU
+    assert key("cpu", []) == key("auto", []) == cpu
+    assert key("auto", ["NVIDIA H200"]) == key("cuda:0", ["NVIDIA H200"]) != cpu
+    assert key("cuda:0", ["NVIDIA A100"]) != key("cuda:0", ["NVIDIA H200"])
