@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -165,20 +165,7 @@ def open_backend(claim: Claim, backend: str, model: Snapshot, settings: Settings
     """The predictor, tokenizer and sequence length for a `harness eval` backend name (onnx-int8 too)."""
     if backend != "onnx-int8":
         return open_model(claim, backend, model, settings)
-    from transformers import AutoTokenizer
-
-    from harness.backends.base import ModelRequest, load_predictor
     from harness.backends.onnx_export import quantized_export
-    from harness.engine.budget import fit_to_device
 
     folder = quantized_export(model.path, task=claim.task, work_dir=settings.work_dir)
-    from harness.backends.devices import settle
-
-    request = ModelRequest(
-        folder=folder, task=claim.task, file="model.onnx", work_dir=settings.work_dir, threads=settings.threads,
-        device=settle(settings.device, "onnx").name,
-    )  # fmt: skip
-    predictor = load_predictor("onnx", request)
-    fit_to_device(predictor, request.device)
-    tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
-    return predictor, tokenizer, claim.max_seq_length or tokenizer.model_max_length
+    return open_model(replace(claim, file="model.onnx"), "onnx", model, settings, folder=folder)

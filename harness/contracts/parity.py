@@ -21,6 +21,7 @@ import numpy as np
 
 from harness.claims.model import Registry
 from harness.claims.selection import Target, targets
+from harness.contracts.rules import VARIANT_PRECISION
 from harness.evaluation.context import Settings
 from harness.evaluation.opening import open_split, resolve_model, sample
 from harness.tasks import task_of
@@ -36,9 +37,8 @@ GENERATED_AGREEMENT = {**AGREEMENT, "fp16": 0.85, "int8-weights": 0.85}
 # INT8 logits move by design: only their argmax is bounded. FP16 rounds each value to 11 significant bits
 # (a relative 4.9e-4) and its errors add up over the layers: the stand-ins' logits moved up to 0.004 from
 # FP32 (classification) and 0.055 (QA start logits over 384 tokens); the bound leaves room above that.
+# NNCF's 8-bit weights (activations FP32) moved the stand-ins' logits by 0.039.
 LOGIT_TOLERANCE = {"fp32": 1e-3, "fp16": 0.1}
-# What a variant's arithmetic is: NNCF's 8-bit weights (activations FP32) moved the stand-ins' logits by 0.039.
-VARIANT_KIND = {"torch-fp16": "fp16", "openvino-int8": "int8-weights"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +75,7 @@ def pairs(registry: Registry, *, models: Sequence[str] = (), backends: Sequence[
         reference = every.get((source, "torch"))
         if reference is None or reference == candidate:
             continue
-        kind = "int8" if model.quantized_from else VARIANT_KIND.get(candidate.backend, "fp32")
+        kind = "int8" if model.quantized_from else VARIANT_PRECISION.get(candidate.backend, "fp32")
         found.append(Pair(candidate=candidate, reference=reference, kind=kind))
     return found
 

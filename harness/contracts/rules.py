@@ -19,7 +19,7 @@ import numpy as np
 # FP16 rounds every sum to 11 significant bits, so another summation order moves a logit by far more
 # than FP32's; NNCF's INT8 weights are constants decompressed to FP32, so the activations sum as in FP32.
 BATCH_TOLERANCE = {"fp32": 1e-4, "fp16": 2e-2, "int8-weights": 1e-3, "static-int8": 1e-3, "dynamic-int8": 0.25}
-VARIANT_PRECISION = {"torch-fp16": "fp16", "openvino-int8": "int8-weights"}
+VARIANT_PRECISION = {"torch-fp16": "fp16", "openvino-int8": "int8-weights"}  # a variant's arithmetic
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

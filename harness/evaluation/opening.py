@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from harness.backends.base import ModelRequest, Predictor, load_predictor, vet
@@ -52,12 +53,15 @@ def open_split(claim: Claim, settings: Settings) -> tuple[Snapshot, Split]:
     return data, read_split(data.matching(ref.files), inputs=ref.inputs, label=ref.label)
 
 
-def model_request(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> ModelRequest:
-    """Raises DeviceMissing when ``backend`` cannot run on the device the run asked for."""
+def model_request(
+    claim: Claim, backend: str, model: Snapshot, settings: Settings, *, folder: Path | None = None
+) -> ModelRequest:
+    """Raises DeviceMissing when ``backend`` cannot run on the device the run asked for. ``folder``: what
+    the backend loads when it is not the snapshot itself (an artifact the harness derived from it)."""
     from harness.backends.devices import settle
 
     return ModelRequest(
-        folder=model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir,
+        folder=folder or model.path, task=claim.task, file=claim.file, work_dir=settings.work_dir,
         trusted_sha256=settings.trusted_sha256, allow_pickle=settings.allow_pickle, threads=settings.threads,
         device=settle(settings.device, backend).name,
     )  # fmt: skip
@@ -69,14 +73,17 @@ def vet_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -
     vet(backend, model_request(claim, backend, model, settings))
 
 
-def open_model(claim: Claim, backend: str, model: Snapshot, settings: Settings) -> tuple[Predictor, Any, int]:
-    """The predictor, its tokenizer and the sequence length the claim was measured at.
+def open_model(
+    claim: Claim, backend: str, model: Snapshot, settings: Settings, *, folder: Path | None = None
+) -> tuple[Predictor, Any, int]:
+    """The predictor, its tokenizer (always the snapshot's) and the sequence length the claim was
+    measured at; ``folder`` as model_request's.
 
     Raises PickleRefused for a checkpoint that needs an unpinned full unpickle.
     """
     from transformers import AutoTokenizer
 
-    request = model_request(claim, backend, model, settings)
+    request = model_request(claim, backend, model, settings, folder=folder)
     predictor = load_predictor(backend, request)
     fit_to_device(predictor, request.device)  # a GPU's batch size, measured there; the CPU keeps its own
     tokenizer = AutoTokenizer.from_pretrained(model.path, local_files_only=True)
