@@ -51,11 +51,13 @@ def export(folder: Path, *, task: str, work_dir: Path, int8_weights: bool = Fals
     ``int8_weights``: NNCF's 8-bit weight compression (asymmetric, per output channel: optimum-intel's
     ``OVWeightQuantizationConfig(bits=8)``) of every MatMul and embedding of the FP32 export, which is
     made first (or reused); activations stay FP32."""
-    key = content_key(folder)
-    if int8_weights:
-        fp32 = export(folder, task=task, work_dir=work_dir)
-        return _compressed(fp32, work_dir / "openvino-exports" / f"{key}-int8-weights")
-    target = work_dir / "openvino-exports" / key
+    exports = work_dir / "openvino-exports"
+    key = content_key(folder)  # hashes the weights: once, for both folders
+    fp32 = _exported(folder, task, exports / key)
+    return _compressed(fp32, exports / f"{key}-int8-weights") if int8_weights else fp32
+
+
+def _exported(folder: Path, task: str, target: Path) -> Path:
     if (target / IR_FILE).exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
