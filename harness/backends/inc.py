@@ -23,6 +23,7 @@ INC_CLASSES = {
     "text-classification": "INCModelForSequenceClassification",
     "text-pair-classification": "INCModelForSequenceClassification",
     "question-answering": "INCModelForQuestionAnswering",
+    "token-classification": "INCModelForTokenClassification",
 }
 NEVER_UNPICKLED = ("training_args.bin",)  # pickles classes of a training script
 

@@ -15,6 +15,7 @@ ORT_CLASSES = {
     "text-classification": "ORTModelForSequenceClassification",
     "text-pair-classification": "ORTModelForSequenceClassification",
     "question-answering": "ORTModelForQuestionAnswering",
+    "token-classification": "ORTModelForTokenClassification",
 }
 
 

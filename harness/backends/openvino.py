@@ -20,6 +20,7 @@ OV_CLASSES = {
     "text-classification": "OVModelForSequenceClassification",
     "text-pair-classification": "OVModelForSequenceClassification",
     "question-answering": "OVModelForQuestionAnswering",
+    "token-classification": "OVModelForTokenClassification",
 }
 IR_FILE = "openvino_model.xml"
 

@@ -16,6 +16,7 @@ AUTO_CLASSES = {
     "text-classification": transformers.AutoModelForSequenceClassification,
     "text-pair-classification": transformers.AutoModelForSequenceClassification,
     "question-answering": transformers.AutoModelForQuestionAnswering,
+    "token-classification": transformers.AutoModelForTokenClassification,
 }
 
 

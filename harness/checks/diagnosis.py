@@ -28,6 +28,8 @@ def diagnose(
     """The ``diagnosis:`` lines of a failed accuracy, F1 or loss claim (``max_length``: the claim's
     sequence length, None for the tokenizer's own, as the run used)."""
     lines = []
+    if claim.task == "token-classification" and labels is not None and label_names:
+        return (tag_order(claim, model_folder, predictions, labels, label_names, target),)
     if claim.metric == "accuracy" and labels is not None and label_names:
         lines.append(_label_order_of(claim, model_folder, predictions, labels, label_names, target))
     if task_of(claim.task).windowed:  # long inputs are read in windows: nothing is cut, answers are probed
@@ -75,6 +77,41 @@ def label_order(
     was = ", ".join(f"{model_labels[i]} → {label_names[used[i]]}" for i, j in enumerate(best) if j != used[i])
     return (f"label order: reading the model's labels as {shown} (the run read {was}) gives accuracy {found:.4f} "
             f"where the run measured {current:.4f}; the target is {target:.4f}")  # fmt: skip
+
+
+def tag_order(claim: Claim, model_folder: Path, predictions: Sequence[str], labels, label_names, target: float) -> str:
+    """Token classification's label-order probe: the one-to-one reading of the model's tags that
+    agrees with the most words, and the claim's entity score (or token accuracy) under it."""
+    from harness.measures import entities
+    from harness.tasks.classification import LabelMismatch, align
+
+    config = json.loads((model_folder / "config.json").read_text(encoding="utf-8"))
+    id2label = {int(i): name for i, name in config["id2label"].items()}
+    try:
+        alignment = align(id2label, label_names, card_labels=claim.model.labels)
+    except LabelMismatch:
+        return "label order: not tried (the model's tags cannot be matched with the dataset's at all)"
+    index = {name: j for j, name in enumerate(label_names)}
+    predicted = [sentence.split(" ") if sentence else [] for sentence in predictions]
+    counts = np.zeros((len(label_names), len(label_names)))  # dataset tag the run read -> gold tag, per word
+    for tags, gold in zip(predicted, labels, strict=True):
+        for tag, truth in zip(tags, gold, strict=True):
+            counts[index[tag], int(truth)] += 1
+    best = _best_order(counts)
+    gold_tags = [[label_names[int(t)] for t in sentence] for sentence in labels]
+    current = entities.value(claim.metric, entities.records(gold_tags, predicted))
+    reread = [[label_names[best[index[t]]] for t in tags] for tags in predicted]
+    found = entities.value(claim.metric, entities.records(gold_tags, reread))
+    model_names = {j: str(id2label[alignment.model_index[j]]) for j in range(len(label_names))}
+    if found <= current:
+        return (f"label order: tried every one-to-one reading of the model's {len(label_names)} tags as the "
+                f"dataset's; none scores better than the one used ({claim.metric} {current:.4f}): the label order "
+                "does not explain the failure")  # fmt: skip
+    shown = ", ".join(f"{model_names[j]} → {label_names[k]}" for j, k in enumerate(best) if k != j)
+    meets = claim.tolerance is not None and claim.tolerance.admits(claimed=target, measured=found)
+    verdict = "within the claim's tolerance of" if meets else "still short of (the order alone does not explain it)"
+    return (f"label order: reading the model's tags as {shown} gives {claim.metric} {found:.4f} where the run "
+            f"measured {current:.4f}, {verdict} the target {target:.4f}")  # fmt: skip
 
 
 def _best_order(counts: np.ndarray) -> list[int]:

@@ -102,19 +102,14 @@ def _diagnosis(claim: Claim, verdict: Verdict, evaluation: Evaluation, model: Sn
     try:
         return diagnose(
             claim, target=verdict.target if verdict.target is not None else claim.value,
-            predictions=evaluation.predictions, scores=_per_example(evaluation.scores), labels=rows.labels,
+            predictions=evaluation.predictions, scores=metrics.right_per_example(claim.metric, evaluation.scores),
+            labels=rows.labels,
             label_names=rows.label_names, model_folder=model.path,
             columns=[rows.inputs[name] for name in claim.dataset.inputs],
             max_length=claim.max_seq_length,
         )  # fmt: skip
     except (OSError, ValueError, KeyError) as exc:  # a probe's failure must not hide the verdict
         return (f"not run: {type(exc).__name__}: {exc}",)
-
-
-def _per_example(scores: np.ndarray) -> np.ndarray:
-    """Scores a probe can compare example by example: for a corpus-level score, whether each row was right."""
-    scores = np.asarray(scores)
-    return (scores[:, 0] == scores[:, 1]).astype(np.float64) if metrics.is_corpus(scores) else scores
 
 
 def judge(claim: Claim, target: float, measured: float, scores: np.ndarray, *, population: int, seed: int) -> dict:
@@ -145,7 +140,7 @@ def _judge_on_replica(
     from harness.checks import replica_gate
 
     expectations = settings.expectations
-    if metrics.is_corpus(evaluation.scores):
+    if metrics.is_corpus(evaluation.scores) and claim.metric in metrics.CORPUS:
         raise NotSupported(
             f"the replica's references are each example's prediction for its accuracy and loss claims; a "
             f"corpus-level {claim.metric} is checked against the card's figure on the real model"

@@ -17,6 +17,7 @@ import numpy as np
 
 from harness.claims.model import Claim
 from harness.claims.verdict import STAND_IN, outcome
+from harness.measures import metrics
 from harness.replica.manifest import ReplicaExpectations
 from harness.tasks import task_of
 
@@ -73,8 +74,10 @@ def judge(
         )
     reference = [all_predictions[i] for i in indices]
     reference_scores = [all_scores[i] for i in indices]
-    target = sum(reference_scores) / len(reference_scores)
-    measured = float(np.mean(scores))
+    # The claim's figure from the reference's per-example scores: their mean, or a corpus-level score
+    # (entity F1) computed from the reference's per-sentence counts.
+    target = metrics.value_of(claim.metric, np.asarray(reference_scores, dtype=np.float64))
+    measured = metrics.value_of(claim.metric, scores)
     found = differing(claim, predictions, scores, reference, reference_scores)
     allowed = allowance(claim, backend, len(indices))
     passed = len(found) <= allowed and claim.tolerance.admits(claimed=target, measured=measured)

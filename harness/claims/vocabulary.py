@@ -7,10 +7,18 @@ CLASSIFICATION_CORPUS = frozenset(
     {"precision", "recall", "f1", "precision_macro", "recall_macro", "f1_macro", "roc_auc"}
 )
 
+# Token classification's scores (measures.entities): entity-level precision, recall and F1 as seqeval
+# computes them, in its default mode and in its strict IOB2 mode (``_strict``), and the share of tags right.
+ENTITY_METRICS = frozenset(
+    {f"entity_{score}{mode}" for score in ("precision", "recall", "f1") for mode in ("", "_strict")}
+    | {"token_accuracy"}
+)
+
 TASK_METRICS: dict[str, frozenset[str]] = {
     "text-classification": frozenset({"accuracy", "eval_loss"}) | CLASSIFICATION_CORPUS,
     "text-pair-classification": frozenset({"accuracy", "eval_loss"}) | CLASSIFICATION_CORPUS,
     "question-answering": frozenset({"f1", "exact_match"}),
+    "token-classification": ENTITY_METRICS,
     "fill-mask": frozenset(),
 }
 
@@ -49,11 +57,12 @@ SUITE_OF_METRIC = {
     "speedup": "latency",
     "sparsity": "contracts",
     **{metric: "accuracy" for metric in CLASSIFICATION_CORPUS},
+    **{metric: "accuracy" for metric in ENTITY_METRICS},
 }
 
 
 # The Hub's pipeline tags the harness checks a model's use by (contracts suite).
-PIPELINE_TAGS = ("text-classification", "question-answering", "zero-shot-classification")
+PIPELINE_TAGS = ("text-classification", "question-answering", "zero-shot-classification", "token-classification")
 
 
 # Files a model folder needs besides its weights: config, tokenizer, special tokens; named exactly,

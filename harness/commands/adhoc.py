@@ -15,6 +15,7 @@ from harness.data.splits import DataError, read_split
 from harness.evaluation.context import Settings
 from harness.evaluation.opening import open_model, sample
 from harness.hub.resolve import HubLocation, Snapshot, resolve
+from harness.measures.metrics import value_of
 from harness.tasks import TASKS as TASK_MODULES
 from harness.tasks import task_of
 
@@ -83,15 +84,15 @@ def run(request: Request, settings: Settings) -> Result:
     predictor, tokenizer, max_length = open_backend(claim, request.backend, model, settings)
     start = time.perf_counter()
     evaluation = evaluate(claim, rows, tokenizer, predictor, max_length)
-    metrics = {task.metrics[0]: float(evaluation.scores.mean())}
-    metrics.update({m: float(task.rescore(m, evaluation.predictions, rows).mean()) for m in task.metrics[1:]})
+    found = {task.metrics[0]: value_of(task.metrics[0], evaluation.scores)}
+    found.update({m: value_of(m, task.rescore(m, evaluation.predictions, rows)) for m in task.metrics[1:]})
     references = task.references(rows)
     seconds = time.perf_counter() - start
     per_example = [
-        {"index": i, "prediction": p, "reference": r}
-        for i, p, r in zip(indices, evaluation.predictions, references, strict=True)
+        {"index": i, **task.prediction_record(rows, position, p, r)}
+        for position, (i, p, r) in enumerate(zip(indices, evaluation.predictions, references, strict=True))
     ]
-    return Result(metrics=metrics, n=len(rows), seconds=seconds, model=model, dataset=data, rows=per_example)
+    return Result(metrics=found, n=len(rows), seconds=seconds, model=model, dataset=data, rows=per_example)
 
 
 def write(result: Result, *, json_path: Path | None, predictions_path: Path | None) -> None:

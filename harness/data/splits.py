@@ -55,10 +55,15 @@ def read_split(files: Sequence[Path], *, inputs: Sequence[str], label: str, cach
             f"the files have {', '.join(table.column_names)}. Fix 'inputs' / 'label' in the card."
         )
     feature = table.features[label]
-    names = tuple(feature.names) if isinstance(feature, datasets.ClassLabel) else None
+    # A tag per word (token classification) is a list of ClassLabel: its names are the inner feature's.
+    inner = getattr(feature, "feature", None)
+    per_word = isinstance(inner, datasets.ClassLabel)
+    named = inner if per_word else feature
+    names = tuple(named.names) if isinstance(named, datasets.ClassLabel) else None
     labels = table[label]
     if names is not None:
-        bad = sorted({v for v in labels if not 0 <= v < len(names)})
+        values = (v for row in labels for v in row) if per_word else labels
+        bad = sorted({v for v in values if not 0 <= v < len(names)})
         if bad:
             raise DataError(
                 f"{files[0]}: label column {label!r} holds {bad[:5]} outside 0..{len(names) - 1}; "

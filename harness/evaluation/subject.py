@@ -109,7 +109,7 @@ def open_subject(claim: Claim, backend: str, settings: Settings, *, split: Split
     require(backend)
     model = resolve_model(claim, settings.location)
     labels = None
-    if task_of(claim.task).labelled and claim.dataset is not None:
+    if task_of(claim.task).aligns_labels and claim.dataset is not None:
         labels = (split or open_split(claim, settings)[1]).label_names
     predictor, tokenizer, max_length = open_model(claim, backend, model, settings)
     return Subject(

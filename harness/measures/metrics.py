@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from harness.measures import entities
+
 
 def correct(predicted: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Per-example 1.0 where the predicted class equals the reference class."""
@@ -59,11 +61,26 @@ def is_corpus(scores: np.ndarray) -> bool:
     return np.ndim(scores) == 2
 
 
+def right_per_example(metric: str, scores: np.ndarray) -> np.ndarray:
+    """Per example, 1.0 where it was right as a whole: a classifier's label, a sentence's every tag;
+    a per-example score as it is (for a probe or a paired test that compares examples)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if not is_corpus(scores):
+        return scores
+    if metric in entities.METRICS:
+        return entities.exact(scores)
+    return (scores[:, 0] == scores[:, 1]).astype(np.float64)
+
+
 def value_of(metric: str, scores: np.ndarray) -> float:
     """The claim's figure from its per-example scores: their mean, or a corpus-level score of the rows."""
     scores = np.asarray(scores, dtype=np.float64)
     if not is_corpus(scores):
         return mean(scores)
+    if metric in entities.METRICS:  # token classification: rows of per-sentence entity and tag counts
+        if len(scores) == 0:
+            raise ValueError("no sentences were scored")
+        return entities.value(metric, scores)
     if metric not in CORPUS:
         raise ValueError(f"{metric} is not a corpus-level score ({', '.join(sorted(CORPUS))})")
     if len(scores) == 0:

@@ -157,7 +157,7 @@ def _perturb_head(root: Path, repo: str, snapshot: Path, *, share: float) -> Pat
 
     claim = next(c for c in load_registry().claims if c.model.repo == repo and c.dataset and c.metric == "accuracy")
     ref = claim.dataset
-    split = read_split(sorted(snapshot_folder(root, ref.repo, repo_type="dataset").glob(ref.files)),
+    split = read_split(sorted(snapshot_folder(root, ref.repo, repo_type="dataset", ref=ref.revision or "main").glob(ref.files)),
                        inputs=ref.inputs, label=ref.label)  # fmt: skip
     logits = _logits(snapshot, [split.inputs[name] for name in ref.inputs], claim.max_seq_length or 128)
     margins = np.sort((logits.max(axis=1) - logits[:, 0])[logits.argmax(axis=1) != 0])

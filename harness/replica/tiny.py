@@ -24,6 +24,7 @@ from harness.claims.model import Claim, DatasetRef, Registry
 from harness.replica import classification
 from harness.replica import inc as replica_inc
 from harness.replica import mirror as replica_mirror
+from harness.replica import ner as replica_ner
 from harness.replica import qa as replica_qa
 from harness.replica import sparse as replica_sparse
 from harness.replica.manifest import write_manifest
@@ -79,15 +80,19 @@ def build(out: Path, registry: Registry, *, seed: int = 0, progress: Callable[[s
                 scratch / claim.model.repo, claim.model.repo, vocab, fraction=claim.value, seed=seed
             )
         qa_datasets, qa_expected = replica_qa.splits_and_references(qa_claims, folders, text.words, seed, progress)
-        for repo, tables in qa_datasets.items():
+        ner_datasets, ner_expected = _ner_stand_ins(checkable, folders, scratch, text, seed, progress)
+        for repo, tables in (*qa_datasets.items(), *ner_datasets.items()):
             datasets.setdefault(repo, {}).update(tables)
         expected.update(qa_expected)
+        expected.update(ner_expected)
         expected.update(sizes(registry, folders, buildable))
         revisions = {repo: write_repo(hub, "model", repo, folder, files) for repo, folder in folders.items()}
         for (repo, ref_name), folder in variants.items():
             write_repo(hub, "model", repo, folder, files, ref=ref_name)
+        # A dataset's files lie on the branch its card names (CoNLL-2003's parquet conversion branch).
+        branches = {c.dataset.repo: c.dataset.revision or "main" for c in checkable if c.dataset is not None}
         for repo, tables in datasets.items():
-            write_repo(hub, "dataset", repo, tables, files)
+            write_repo(hub, "dataset", repo, tables, files, ref=branches.get(repo, "main"))
     about = {
         "format": REPLICA_FORMAT, "harness": __version__, "seed": seed, "models": revisions,
         "backends": sorted(buildable), "sha256": files,
@@ -136,6 +141,21 @@ def _classification_stand_ins(
         for claim_id, per_backend in scores.items():
             expected.setdefault(claim_id, {}).update(per_backend)
     return folders, variants, datasets, expected
+
+
+def _ner_stand_ins(
+    checkable: list[Claim], folders: dict[str, Path], scratch: Path, text: Text, seed: int,
+    progress: Callable[[str], None],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:  # fmt: skip
+    """Train the token-classification stand-ins (into ``folders``); their splits and references."""
+    claims = [c for c in checkable if c.task == "token-classification" and c.suite == "accuracy"]
+    if not claims:
+        return {}, {}
+    found = replica_ner.lexicon(text, random.Random(f"{seed}:ner"))
+    for repo in sorted({c.model.repo for c in claims}):
+        progress(f"training stand-in {repo}")
+        folders[repo] = replica_ner.train_model(scratch / repo, repo, text, found, seed)
+    return replica_ner.splits_and_references(claims, folders, found, seed, progress)
 
 
 def buildable_backends() -> set[str]:
@@ -278,7 +298,7 @@ def write_repo(
         link.parent.mkdir(parents=True, exist_ok=True)
         link.unlink(missing_ok=True)
         link.symlink_to(Path(*[".."] * (len(Path(path).parts) + 1), "blobs", digests[path]))
-    (storage / "refs").mkdir(parents=True, exist_ok=True)
+    (storage / "refs" / ref).parent.mkdir(parents=True, exist_ok=True)  # a ref may hold slashes: refs/convert/parquet
     (storage / "refs" / ref).write_text(revision, encoding="utf-8")
     written.setdefault(f"{repo_type}s/{repo}@{ref}", {}).update(digests)
     return revision

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 
 def fit(model, inputs: Mapping, targets: Mapping, *, steps: int, batch_size: int, lr: float, seed: int) -> None:
-    """``inputs``: padded token tensors (with ``attention_mask``); ``targets``: per-row label tensors."""
+    """``inputs``: padded token tensors (with ``attention_mask``); ``targets``: per-row label tensors, or
+    per-token ones (a tag per token) padded as the inputs are."""
     import torch
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
@@ -18,9 +19,14 @@ def fit(model, inputs: Mapping, targets: Mapping, *, steps: int, batch_size: int
         width = int(inputs["attention_mask"][batch].sum(dim=1).max())
         loss = model(
             **{name: tensor[batch, :width] for name, tensor in inputs.items()},
-            **{name: tensor[batch] for name, tensor in targets.items()},
+            **{name: _rows(tensor, batch, width) for name, tensor in targets.items()},
         ).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     model.eval()
+
+
+def _rows(tensor, batch, width: int):
+    """A target's rows of the batch; a per-token target trimmed to the batch's width as its inputs are."""
+    return tensor[batch, :width] if tensor.dim() == 2 else tensor[batch]

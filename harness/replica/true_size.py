@@ -157,7 +157,7 @@ def _padded_tokenizer(tokenizer, folder: Path, vocab_size: int) -> None:
 
 def _rows(tiny_root: Path, ref: DatasetRef) -> list[tuple[str, ...]]:
     """Calibration rows for static quantization, a seeded sample of the replica's split."""
-    folder = snapshot_folder(tiny_root, ref.repo, repo_type="dataset")
+    folder = snapshot_folder(tiny_root, ref.repo, repo_type="dataset", ref=ref.revision or "main")
     split = read_split(sorted(folder.glob(ref.files)), inputs=ref.inputs, label=ref.label)
     rows = list(zip(*(split.inputs[name] for name in ref.inputs), strict=True))
     return random.Random(f"calibration:{ref.repo}:{ref.config}").sample(rows, min(CALIBRATION_ROWS, len(rows)))

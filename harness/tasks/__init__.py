@@ -18,6 +18,7 @@ TASKS: dict[str, str] = {
     "text-classification": "harness.tasks.classification:SINGLE_TEXT",
     "text-pair-classification": "harness.tasks.classification:TEXT_PAIR",
     "question-answering": "harness.tasks.qa:EXTRACTIVE_QA",
+    "token-classification": "harness.tasks.tokens:TOKEN_CLASSIFICATION",
 }
 
 

@@ -33,6 +33,7 @@ class Task(Protocol):
     # `harness eval`'s input and label columns where the dataset's schema cannot tell (None: it can)
     default_columns: tuple[tuple[str, ...], str] | None
     labelled: bool  # rows carry a class label: samples keep each label's share, outputs are logits per label
+    aligns_labels: bool  # the model's label names are matched with the dataset's (a class, or a tag per word)
     windowed: bool  # long inputs are read in overlapping windows: nothing is cut
     throughput_examples: int  # examples per throughput round at the cards' dimensions
     features_type: Any  # what encode returns, with to_arrays / from_arrays for the feature cache
@@ -63,3 +64,6 @@ class Task(Protocol):
 
     def rescore(self, metric: str, predictions: Sequence[str], rows: Split) -> np.ndarray:
         """Per-example scores of another of ``metrics`` from the predictions already made."""
+
+    def prediction_record(self, rows: Split, position: int, prediction: str, reference: Any) -> dict[str, Any]:
+        """One example of `harness eval`'s predictions file, beside its index: what was predicted, against what."""

@@ -158,6 +158,7 @@ class TextClassification:
     metrics: tuple[str, ...] = ("accuracy",)
     default_columns: tuple[tuple[str, ...], str] | None = None  # the schema's ClassLabel and text columns
     labelled: bool = True
+    aligns_labels: bool = True
     windowed: bool = False
     throughput_examples: int = 32
     features_type: Any = Encoded
@@ -202,6 +203,9 @@ class TextClassification:
         if metric != "accuracy":
             raise ValueError(f"classification cannot produce metric {metric!r}")
         return metrics.correct(np.asarray(predictions), np.asarray(self.references(rows)))
+
+    def prediction_record(self, rows: Split, position: int, prediction: str, reference: Any) -> dict[str, Any]:
+        return {"prediction": prediction, "reference": reference}
 
 
 SINGLE_TEXT = TextClassification(name="text-classification", text_columns=1)

@@ -191,6 +191,7 @@ class ExtractiveQA:
     metrics: tuple[str, ...] = ("exact_match", "f1")
     default_columns: tuple[tuple[str, ...], str] | None = (("question", "context"), "answers")  # SQuAD's
     labelled: bool = False
+    aligns_labels: bool = False
     windowed: bool = True
     # A question is several windows of up to 384 tokens (about half a second each at true size on 2
     # cores): fewer per round than classification, so that a round stays near a second or two.
@@ -230,6 +231,9 @@ class ExtractiveQA:
 
     def rescore(self, metric: str, predictions: Sequence[str], rows) -> np.ndarray:
         return scores(metric, predictions, rows.labels)
+
+    def prediction_record(self, rows, position: int, prediction: str, reference: Any) -> dict[str, Any]:
+        return {"prediction": prediction, "reference": reference}
 
 
 EXTRACTIVE_QA = ExtractiveQA()

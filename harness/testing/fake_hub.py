@@ -80,8 +80,8 @@ class FakeHub:
             for snapshot in sorted((folder / "snapshots").iterdir()):
                 files = sorted(p for p in snapshot.rglob("*") if p.is_file())
                 repo.commits[snapshot.name] = {p.relative_to(snapshot).as_posix(): p.read_bytes() for p in files}
-            for ref in (folder / "refs").glob("*"):
-                repo.refs[ref.name] = ref.read_text().strip()
+            for ref in (p for p in (folder / "refs").rglob("*") if p.is_file()):  # refs/convert/parquet too
+                repo.refs[ref.relative_to(folder / "refs").as_posix()] = ref.read_text().strip()
             hub.repos[(repo.repo_type, repo.repo_id)] = repo
         return hub
 

@@ -188,10 +188,12 @@ def test_pipeline_tag_is_one_the_harness_checks(tmp_path):
         load_card(write(tmp_path, document))
 
 
-def test_a_test_split_is_refused(tmp_path):
+def test_a_glue_test_split_is_refused_but_a_labelled_test_split_is_taken(tmp_path):
     document = yaml.safe_load(yaml.safe_dump(VALID))
     document["datasets"]["d"]["split"] = "test"
-    with pytest.raises(CardError, match=r"datasets\.d\.split.*label -1"):
+    assert load_card(write(tmp_path, document))[0].dataset.split == "test"  # CoNLL-2003's test split is labelled
+    document["datasets"]["d"]["repo"] = "nyu-mll/glue"
+    with pytest.raises(CardError, match=r"datasets\.d\.split.*nyu-mll/glue's test splits carry label -1"):
         load_card(write(tmp_path, document))
 
 

@@ -16,7 +16,7 @@ def test_claims_lists_every_claim_and_why_some_cannot_be_checked(capsys):
     out = capsys.readouterr().out
     for claim in load_registry().claims:
         assert claim.id in out
-    assert "not checkable:\n  bert-large-sparse-90-squad-f1: Measured on a descendant" in out
+    assert "not checkable:\n" in out and "\n  bert-large-sparse-90-squad-f1: Measured on a descendant" in out
 
 
 def test_claims_json_filters_by_model(capsys):
