@@ -21,9 +21,11 @@ import numpy as np
 
 from harness.claims.model import Registry
 from harness.claims.selection import Target, targets
+from harness.claims.vocabulary import ENTITY_METRICS
 from harness.contracts.rules import VARIANT_PRECISION
 from harness.evaluation.context import Settings
 from harness.evaluation.opening import open_split, resolve_model, sample
+from harness.measures import metrics
 from harness.tasks import task_of
 
 # The least share of inputs with the same top-1 answer, on a claim's split. INT8 weights are held as
@@ -129,8 +131,8 @@ def on_split(pair: Pair, settings: Settings) -> dict[str, Any]:
     data, split = open_split(claim, settings)
     indices = sample(claim, split, limit=settings.limit, seed=settings.seed)
     rows = split.take(indices)
-    # Right or wrong per example, whatever the claim's own metric: exact match for QA.
-    metric = "accuracy" if task_of(claim.task).labelled else "exact_match"
+    # Right or wrong per example, whatever the claim's own metric: exact match for QA, every tag for NER.
+    metric = task_of(claim.task).example_metric
     sides = {}
     for name, target in (("candidate", pair.candidate), ("reference", pair.reference)):
         side_claim = replace(target.claim, dataset=claim.dataset, metric=metric)
@@ -140,7 +142,8 @@ def on_split(pair: Pair, settings: Settings) -> dict[str, Any]:
         sides[name] = {
             "model": model.repo, "revision": model.revision, "backend": target.backend,
             "artifact": evaluation.artifact, "predictions": evaluation.predictions,
-            "right": evaluation.scores > 0.5,  # accuracy and exact match are 0 or 1 (QA: 0 or 100)
+            # accuracy and exact match are 0 or 1 (QA: 0 or 100); a sentence's tags are all right or not
+            "right": metrics.right_per_example(metric, evaluation.scores) > 0.5,
         }  # fmt: skip
     candidate, reference = sides["candidate"], sides["reference"]
     compared = compare_answers(candidate["predictions"], reference["predictions"])
@@ -154,7 +157,7 @@ def on_split(pair: Pair, settings: Settings) -> dict[str, Any]:
         },
         "dataset": claim.dataset.describe(data.repo),
         "dataset_revision": data.revision,
-        "metric": metric,
+        "metric": "sentences with every tag right" if metric in ENTITY_METRICS else metric,
         "n": len(rows),
         "n_total": len(split),
         "agreement": compared.agreement,

@@ -68,6 +68,32 @@ def answer_problems(tokenizer, found, answers, outputs, contexts, *, settings) -
     return problems
 
 
+def tag_problems(texts, tags, *, labels) -> list[str]:
+    """What is wrong with a token classifier's tags (empty: nothing): one tag per white-space word of
+    each text, every tag one of the model's ``labels``, and the entities read from them (seqeval's
+    default mode) well-formed spans: inside the sentence, forwards, not overlapping, of a type the
+    model's tags name."""
+    from harness.measures import entities
+
+    known = set(labels)
+    types = {entities.parts(label)[1] for label in labels if label != "O"}
+    problems = []
+    for row, (text, found) in enumerate(zip(texts, tags, strict=True)):
+        words = text.split()
+        if len(found) != len(words):
+            problems.append(f"row {row}: {len(found)} tags for {len(words)} words")
+            continue
+        strange = sorted(set(found) - known)
+        if strange:
+            problems.append(f"row {row}: tags {strange} are not among the model's labels {sorted(known)}")
+        last = -1
+        for kind, first, final in entities.entities(found):
+            if not (last < first <= final < len(words)) or kind not in types:
+                problems.append(f"row {row}: entity {kind} over words {first}..{final} of {len(words)} is not a span")
+            last = final
+    return problems
+
+
 def subject_answer_problems(subject, questions, contexts) -> list[str]:
     """answer_problems of a loaded QA subject's answers to ``questions`` about ``contexts``."""
     found, answers = subject.answered(questions, contexts)

@@ -87,7 +87,9 @@ def corpus(subject: Subject, generator: random.Random, size: int) -> list[tuple[
 
 def _lengths(subject: Subject) -> list[tuple[int, int]]:
     """Least and most words of each text in a row."""
-    kinds = ("question", "context") if not subject.classifies else ("sentence",) * len(subject.claim.dataset.inputs)
+    if subject.claim.task == "question-answering":
+        return [LENGTHS["question"], LENGTHS["context"]]
+    kinds = ("sentence",) * len(subject.claim.dataset.inputs)
     return [LENGTHS[kind] for kind in kinds]
 
 

@@ -96,6 +96,10 @@ class Subject:
         found = qa.features(self.tokenizer, questions, contexts, max_length=self.max_length, settings=self.claim.qa)
         return found, qa.answer_features(found, self.predictor, contexts, settings=self.claim.qa)
 
+    def tags(self, texts: Sequence[str], *, as_one_batch: bool = False) -> list[list[str]]:
+        """Token classification: each text's white-space words tagged, with the model's own tag names."""
+        return self.task.tag_texts(self, texts, as_one_batch=as_one_batch)
+
     def respond(self, *columns: Sequence[str]) -> object:
         """What a user of the model gets: predicted labels, or answer texts."""
         return self.task.respond(self, columns)

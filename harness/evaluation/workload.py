@@ -48,7 +48,8 @@ def prepare(
     # enough that a round takes about a second on 2 cores at true size (the task's throughput_examples).
     limit = settings.limit or subject.task.throughput_examples
     rows = split.take(sample(claim, split, limit=limit, seed=settings.seed))
-    columns = [rows.inputs[name] for name in claim.dataset.inputs]
+    # A pre-split sentence (token classification's words) is asked as its text, as a user sends it.
+    columns = [[" ".join(v) if isinstance(v, list) else v for v in rows.inputs[name]] for name in claim.dataset.inputs]
     lengths = subject.token_counts(*columns)
     query = sorted(range(len(rows)), key=lambda i: (lengths[i], i))[len(rows) // 2]
     one = [[column[query]] for column in columns]

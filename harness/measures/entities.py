@@ -30,7 +30,7 @@ COLUMNS = ("right", "predicted", "gold", "right_strict", "predicted_strict", "go
 _MODE_COLUMNS = {"": (0, 1, 2), "_strict": (3, 4, 5)}
 
 
-def _parts(tag: str) -> tuple[str, str]:
+def parts(tag: str) -> tuple[str, str]:
     """A tag's prefix and type as seqeval reads them: "B-PER" -> ("B", "PER"), "O" -> ("O", "_")."""
     return tag[:1], tag[1:].split("-", maxsplit=1)[-1] or "_"
 
@@ -40,7 +40,7 @@ def entities(tags: Sequence[str]) -> list[Entity]:
     found: list[Entity] = []
     previous_prefix, previous_type, begin = "O", "", 0
     for i, tag in enumerate([*tags, "O"]):
-        prefix, kind = _parts(tag)
+        prefix, kind = parts(tag)
         if _chunk_ends(previous_prefix, prefix, previous_type, kind):
             found.append((previous_type, begin, i - 1))
         if _chunk_starts(previous_prefix, prefix, previous_type, kind):
@@ -68,12 +68,12 @@ def strict_entities(tags: Sequence[str]) -> list[Entity]:
     found: list[Entity] = []
     i = 0
     while i < len(tags):
-        prefix, kind = _parts(tags[i])
+        prefix, kind = parts(tags[i])
         if prefix != "B":
             i += 1
             continue
         end = i + 1
-        while end < len(tags) and _parts(tags[end]) == ("I", kind):
+        while end < len(tags) and parts(tags[end]) == ("I", kind):
             end += 1
         found.append((kind, i, end - 1))
         i = end

@@ -157,8 +157,8 @@ def _perturb_head(root: Path, repo: str, snapshot: Path, *, share: float) -> Pat
 
     claim = next(c for c in load_registry().claims if c.model.repo == repo and c.dataset and c.metric == "accuracy")
     ref = claim.dataset
-    split = read_split(sorted(snapshot_folder(root, ref.repo, repo_type="dataset", ref=ref.revision or "main").glob(ref.files)),
-                       inputs=ref.inputs, label=ref.label)  # fmt: skip
+    data = snapshot_folder(root, ref.repo, repo_type="dataset", ref=ref.revision or "main")
+    split = read_split(sorted(data.glob(ref.files)), inputs=ref.inputs, label=ref.label)
     logits = _logits(snapshot, [split.inputs[name] for name in ref.inputs], claim.max_seq_length or 128)
     margins = np.sort((logits.max(axis=1) - logits[:, 0])[logits.argmax(axis=1) != 0])
     flips = round(share * len(logits))

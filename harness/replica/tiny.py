@@ -313,7 +313,8 @@ def storage_folder(hub: Path, repo: str, repo_type: str = "model") -> Path:
 
 def snapshot_folder(root: Path, repo: str, *, repo_type: str = "model", ref: str = "main") -> Path:
     """The snapshot a ref of a repo in the replica at ``root`` points at."""
-    refs = storage_folder(root / "hub", repo, repo_type) / "refs" / ref
+    storage = storage_folder(root / "hub", repo, repo_type)
+    refs = storage / "refs" / ref
     if not refs.exists():
         raise FileNotFoundError(f"{root} holds no {repo_type} {repo} with ref {ref} (looked for {refs})")
-    return refs.parent.parent / "snapshots" / refs.read_text().strip()
+    return storage / "snapshots" / refs.read_text().strip()

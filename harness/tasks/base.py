@@ -34,6 +34,7 @@ class Task(Protocol):
     default_columns: tuple[tuple[str, ...], str] | None
     labelled: bool  # rows carry a class label: samples keep each label's share, outputs are logits per label
     aligns_labels: bool  # the model's label names are matched with the dataset's (a class, or a tag per word)
+    example_metric: str  # the metric whose per-example scores say right or wrong (parity counts them)
     windowed: bool  # long inputs are read in overlapping windows: nothing is cut
     throughput_examples: int  # examples per throughput round at the cards' dimensions
     features_type: Any  # what encode returns, with to_arrays / from_arrays for the feature cache

@@ -159,6 +159,7 @@ class TextClassification:
     default_columns: tuple[tuple[str, ...], str] | None = None  # the schema's ClassLabel and text columns
     labelled: bool = True
     aligns_labels: bool = True
+    example_metric: str = "accuracy"
     windowed: bool = False
     throughput_examples: int = 32
     features_type: Any = Encoded

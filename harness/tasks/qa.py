@@ -192,6 +192,7 @@ class ExtractiveQA:
     default_columns: tuple[tuple[str, ...], str] | None = (("question", "context"), "answers")  # SQuAD's
     labelled: bool = False
     aligns_labels: bool = False
+    example_metric: str = "exact_match"
     windowed: bool = True
     # A question is several windows of up to 384 tokens (about half a second each at true size on 2
     # cores): fewer per round than classification, so that a round stays near a second or two.

@@ -17,8 +17,8 @@ def test_the_config_has_the_cards_architecture(harness_card_model, harness_confi
 def test_the_label_names_are_the_cards(harness_subject):
     from harness.tasks.classification import LabelMismatch, align
 
-    if not harness_subject.classifies or not harness_subject.dataset_labels:
-        pytest.skip("only classification models name labels, and only against a dataset that names them")
+    if not harness_subject.task.aligns_labels or not harness_subject.dataset_labels:
+        pytest.skip("only classifiers and taggers name labels, and only against a dataset that names them")
     try:
         alignment = align(harness_subject.predictor.id2label, harness_subject.dataset_labels,
                           card_labels=harness_subject.claim.model.labels)  # fmt: skip

@@ -3,7 +3,7 @@ how far the batch is padded."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from harness.contracts import rules as contracts
@@ -29,9 +29,24 @@ def test_upper_case_gives_the_same_prediction(harness_subject, data):
 
 
 @given(data=st.data())
+def test_a_cased_model_sees_letter_case(harness_subject, data):
+    if harness_subject.claim.model.lowercase is not False:
+        pytest.skip("the card does not say this model is cased")
+    (text,) = data.draw(strategies.rows(harness_subject), label="row")
+    assume(any(c.isalpha() for c in text))
+    ids = harness_subject.tokenizer([text.lower(), text.upper()])["input_ids"]
+    assert ids[0] != ids[1], f"{text!r}: the tokenizer reads lower and upper case alike, yet the card says cased"
+
+
+@given(data=st.data())
 def test_a_prediction_does_not_depend_on_its_batch_or_padding(harness_subject, data):
     rows = data.draw(st.lists(strategies.rows(harness_subject), min_size=31, max_size=31), label="batch")
     row = data.draw(strategies.rows(harness_subject), label="row")
+    if harness_subject.claim.task == "token-classification":
+        alone = harness_subject.tags([row[0]])
+        together = harness_subject.tags([row[0], *(r[0] for r in rows)], as_one_batch=True)[:1]
+        assert alone == together, f"{row}: tagged {alone} alone but {together} among 31 other sentences"
+        return
     if not harness_subject.classifies:
         alone = harness_subject.answers(*([text] for text in row))
         together = harness_subject.answers(*map(list, zip(row, *rows, strict=True)), as_one_batch=True)[:1]

@@ -14,6 +14,10 @@ pytestmark = pytest.mark.contracts
 @given(data=st.data())
 def test_outputs_are_well_formed(harness_subject, data):
     row = data.draw(strategies.rows(harness_subject), label="row")
+    if harness_subject.claim.task == "token-classification":
+        problems = contracts.tag_problems(row, harness_subject.tags(row), labels=harness_subject.labels)
+        assert not problems, "; ".join(problems)
+        return
     if not harness_subject.classifies:
         problems = contracts.subject_answer_problems(harness_subject, [row[0]], [row[1]])
         assert not problems, "; ".join(problems)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.contracts
 # Inputs in one generated set: an agreement rate is a statement about many inputs, and 1,000 make
 # the bounds fractions rather than all-or-nothing (99.5% allows 5 near-ties to flip, 97% allows 30).
 # A QA input is a question with its context, several times the work: fewer.
-CORPUS = {"classification": 1_000, "question-answering": 200}
+CORPUS = {"question-answering": 200}  # every other task: 1,000
 
 
 # Each example is a whole corpus: two of them, whatever the profile (the nightly profile's 300 would
@@ -23,13 +23,14 @@ CORPUS = {"classification": 1_000, "question-answering": 200}
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_top1_answers_agree_on_generated_inputs(harness_pair, harness_pair_subjects, seed):
     candidate, reference = harness_pair_subjects
-    size = CORPUS["classification" if candidate.classifies else "question-answering"]
+    size = CORPUS.get(candidate.claim.task, 1_000)
     rows = strategies.corpus(candidate, random.Random(seed), size)
     columns = [list(column) for column in zip(*rows, strict=True)]
     if candidate.classifies:
         compared = parity.compare_logits(candidate.logits(*columns), reference.logits(*columns))
     else:
-        compared = parity.compare_answers(candidate.answers(*columns), reference.answers(*columns))
+        # what a user gets: answer texts, or each word's tag
+        compared = parity.compare_answers(candidate.respond(*columns), reference.respond(*columns))
     assert compared.agreement >= harness_pair.generated_agreement, (
         f"{candidate} and {reference} give the same answer on {compared.agreeing} of {compared.n} generated "
         f"inputs ({compared.agreement:.2%}); {harness_pair.kind} pairs must agree on "
@@ -45,7 +46,7 @@ def test_fp32_backends_give_the_same_logits(harness_pair, harness_pair_subjects,
     tolerance = harness_pair.logit_tolerance
     rows = data.draw(st.lists(strategies.rows(candidate), min_size=1, max_size=16), label="rows")
     columns = [list(column) for column in zip(*rows, strict=True)]
-    names = ("logits",) if candidate.classifies else ("start logits", "end logits")
+    names = ("start logits", "end logits") if candidate.claim.task == "question-answering" else ("logits",)
     mine, theirs = candidate.outputs(*columns), reference.outputs(*columns)
     for name, a, b in zip(names, mine, theirs, strict=True):
         drift = max(float(abs(x - y).max()) for x, y in zip(a, b, strict=True))  # row by row (QA: window)
