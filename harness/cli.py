@@ -176,7 +176,11 @@ def _eval_parser(commands) -> None:
     evaluate.add_argument("--model", required=True, metavar="REPO_OR_DIR", help="a Hub repo id or a model folder")
     evaluate.add_argument(
         "--dataset", required=True, metavar="REPO_OR_DIR",
-        help="a Hub dataset repo id, or a folder of SPLIT-*.parquet (or CONFIG/SPLIT-*.parquet)",
+        help="a Hub dataset repo id, or a folder of SPLIT-*.parquet (CONFIG/SPLIT-*.parquet, CONFIG/SPLIT/*.parquet)",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--dataset-revision", default=None, metavar="REV",
+        help="the dataset's branch, tag or commit (refs/convert/parquet for a repo whose main holds a script)",
     )  # fmt: skip
     evaluate.add_argument("--config", default=None, metavar="NAME", help="the dataset config (a subfolder)")
     evaluate.add_argument("--split", required=True, metavar="SPLIT")
@@ -225,7 +229,8 @@ def _eval_here(args: argparse.Namespace, *, report: bool) -> int:
     settings = Settings.for_hub(args.hub, cache_dir=(args.cache_dir or default_cache_dir()).resolve(),
                                 threads=args.threads, device=args.device)  # fmt: skip
     request = adhoc.Request(
-        model=args.model, dataset=args.dataset, config=args.config, split=args.split, task=args.task,
+        model=args.model, dataset=args.dataset, dataset_revision=args.dataset_revision, config=args.config,
+        split=args.split, task=args.task,
         backend=args.backend, inputs=tuple(args.inputs.split(",")) if args.inputs else (), label=args.label,
         limit=args.limit, seed=args.seed, max_seq_length=args.max_seq_length,
     )  # fmt: skip

@@ -37,6 +37,7 @@ class Request:
     limit: int | None = None
     seed: int = 0
     max_seq_length: int | None = None
+    dataset_revision: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,19 +117,25 @@ def _model(value: str, location: HubLocation) -> Snapshot:
 
 
 def _split_files(request: Request, location: HubLocation) -> tuple[Snapshot, list[Path]]:
-    pattern = f"{request.config}/{request.split}-*.parquet" if request.config else f"{request.split}-*.parquet"
+    prefix = f"{request.config}/" if request.config else ""
+    # A split as one or more files named after it, or (the Hub's parquet conversion) a folder of it.
+    patterns = [f"{prefix}{request.split}-*.parquet", f"{prefix}{request.split}/*.parquet"]
     folder = Path(request.dataset)
     if folder.is_dir():
         data = Snapshot(repo=str(folder.resolve()), repo_type="dataset", revision="local folder", path=folder.resolve())
     else:
-        data = resolve(request.dataset, location=location, revision=None, repo_type="dataset", patterns=[pattern],
-                       required=[[pattern]])  # fmt: skip
-    files = data.matching(pattern)
+        data = resolve(request.dataset, location=location, revision=request.dataset_revision, repo_type="dataset",
+                       patterns=patterns, required=[patterns])  # fmt: skip
+    files = next((found for found in map(data.matching, patterns) if found), [])
     if not files:
         found = sorted(p.relative_to(data.path).as_posix() for p in data.path.rglob("*.parquet"))
+        script = "" if found or request.dataset_revision else (
+            " A repo whose main branch holds a loading script keeps its parquet files on the Hub's conversion "
+            "branch: pass --dataset-revision refs/convert/parquet."
+        )  # fmt: skip
         raise FileNotFoundError(
-            f"--dataset {request.dataset}: no file matches {pattern}; parquet files there: "
-            f"{', '.join(found) or 'none'}. Name the split (and --config for a CONFIG/SPLIT-*.parquet layout)."
+            f"--dataset {request.dataset}: no file matches {' or '.join(patterns)}; parquet files there: "
+            f"{', '.join(found) or 'none'}. Name the split (and --config for a CONFIG/SPLIT layout).{script}"
         )
     return data, files
 

@@ -15,6 +15,9 @@ RUNTIMES = {
     "tensorrt": "tensorrt", "trt": "tensorrt", "tflite": "tflite",
 }  # fmt: skip
 PRECISIONS = {"int8": "int8", "fp32": "fp32", "float32": "fp32", "fp16": "fp16", "bf16": "bf16"}
+# A column labelled with a split alone ("dev | test", as run_ner-style tables print them): the card's
+# dataset, that split. "dev" is the Hub's validation split.
+SPLITS = {"dev": "validation", "validation": "validation", "val": "validation", "eval": "validation", "test": "test"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +26,7 @@ class Column:
     runtime: str | None = None  # "onnx", "torch", "openvino", or a runtime the harness has no backend for
     precision: str | None = None
     dataset: RawDataset | None = None
+    split: str | None = None  # the split a column of a split's name is on (the dataset is the card's)
 
     @classmethod
     def of(cls, label: str | None) -> Column:
@@ -34,4 +38,5 @@ class Column:
         dataset = None
         if runtime is None and precision is None and known_name(label):
             dataset = RawDataset(name=label, inferred_from=f"the table's label {label!r}")
-        return cls(label=label, runtime=runtime, precision=precision, dataset=dataset)
+        split = SPLITS.get(" ".join(words)) if dataset is None else None
+        return cls(label=label, runtime=runtime, precision=precision, dataset=dataset, split=split)

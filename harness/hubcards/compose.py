@@ -16,9 +16,11 @@ from harness.hubcards.found import Found, RawDataset
 from harness.hubcards.models import Repo, base_model_review
 from harness.hubcards.readme import CardText, listed_dataset
 from harness.hubcards.values import OutOfRange, read_value
-from harness.hubcards.words import COMPUTED, TASK_NAMES, metric_name
+from harness.hubcards.words import COMPUTED, TASK_NAMES, metric_name, task_metric
 
-MAX_SEQ_LENGTH = {"question-answering": 384}  # BERT's SQuAD setting; 128 for classification (GLUE's)
+# BERT's SQuAD setting; the model's whole length for a tagger, whose long sentences are read in windows;
+# 128 for classification (GLUE's).
+MAX_SEQ_LENGTH = {"question-answering": 384, "token-classification": 512}
 DEFAULT_MAX_SEQ_LENGTH = 128
 OPENVINO_IR = "openvino_model.xml"  # the file optimum-intel saves and OVModel classes load
 
@@ -86,13 +88,16 @@ def _add(draft: Draft, item: Found, fallback: RawDataset | None) -> None:
     model = "fp32" if draft.repo.quantized and column.precision == "fp32" else draft.main
     if model == "fp32" and model not in draft.models:
         draft.models["fp32"] = base_model_review(draft.card.front, draft.card.body, draft.moved)
-    metric = metric_name(item.metric)
     task = TASK_NAMES.get(str(item.task).lower()) if item.task else None
     task = task or draft.repo.head
+    metric = task_metric(task, metric_name(item.metric))
     claim: dict[str, Any] = {"model": model, "task": task or "text-classification", "metric": metric or item.metric}
     reasons = _unsupported(draft.repo, item, column, task, metric)
     if metric != "size_mib" and not reasons:  # which dataset matters only to a figure the harness can check
-        reasons += _dataset(draft, claim, item.dataset or column.dataset or fallback, item.evaluation_set)
+        raw = item.dataset or column.dataset or fallback
+        if raw is not None and column.split and not raw.split:  # a "dev" / "test" column of the card's dataset
+            raw = replace(raw, split=column.split, inferred_from=f"{raw.inferred_from}, the column {column.label!r}")
+        reasons += _dataset(draft, claim, raw, item.evaluation_set)
     backends, file = _backends(draft.repo, model, column, metric)
     claim.update(backends=backends, **({"file": file} if file else {}))
     _value(claim, item, reasons)

@@ -117,7 +117,8 @@ def _options(raw: RawDataset, targets: list[str], *, evaluation_set: bool) -> tu
 def _option(repo: str, config: str, split: str, layout: dict, revision: str | None) -> dict[str, Any]:
     facts = layout["splits"][split]
     option = {
-        "repo": repo, "revision": revision, "config": config, "split": split, "files": facts["files"],
+        "repo": repo, "revision": revision or layout.get("revision"), "config": config, "split": split,
+        "files": facts["files"],
         "inputs": list(layout["inputs"]), "label": layout["label"], "task": layout["task"],
     }  # fmt: skip
     if facts.get("size"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from harness.claims.vocabulary import CLASSIFICATION_CORPUS
+from harness.claims.vocabulary import CLASSIFICATION_CORPUS, ENTITY_METRICS
 
 # Names cards print (any case, any punctuation) -> the harness's metric. Where a name means different
 # things per task ("f1": a classifier's F1 over labels, QA's token-overlap F1), the task decides below.
@@ -29,13 +29,26 @@ TASK_NAMES = {
     "natural-language-inference": "text-pair-classification",
     "question-answering": "question-answering",
     "extractive-qa": "question-answering",
+    "token-classification": "token-classification",
+    "named-entity-recognition": "token-classification",
+    "ner": "token-classification",
 }
+
+# Names that mean another metric on a task: a token-classification card's F1, precision and recall are
+# seqeval's entity-level scores, and its accuracy is seqeval's share of tags right (the Hub's
+# evaluation service and the Trainer's run_ner both report them so).
+ON_TASK = {
+    "token-classification": {
+        "f1": "entity_f1", "precision": "entity_precision", "recall": "entity_recall", "accuracy": "token_accuracy",
+    },
+}  # fmt: skip
 
 # What each harness task computes, as the importer may claim it.
 COMPUTED = {
     "text-classification": {"accuracy", "eval_loss", *CLASSIFICATION_CORPUS},
     "text-pair-classification": {"accuracy", "eval_loss", *CLASSIFICATION_CORPUS},
     "question-answering": {"f1", "exact_match"},
+    "token-classification": set(ENTITY_METRICS),
 }
 
 # A metric's scale in the harness: a fraction (0-1), percent (0-100), or unbounded (a loss, a size).
@@ -54,6 +67,11 @@ def metric_name(printed: str) -> str | None:
     text = re.sub(r"\(.*?\)", " ", text)  # "Model size (MB)", "Accuracy (eval-accuracy)"
     text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
     return METRIC_NAMES.get(text)
+
+
+def task_metric(task: str | None, metric: str | None) -> str | None:
+    """The harness's metric for a card's name of it on ``task`` (``metric_name``'s reading, task-aware)."""
+    return ON_TASK.get(task or "", {}).get(metric or "", metric)
 
 
 def scale_of(task: str, metric: str) -> str:

@@ -79,4 +79,30 @@ def test_ambiguous_columns_ask_for_inputs(replica_root, tmp_path, capsys):
     error = capsys.readouterr().err
     assert "cannot tell which of the text columns ['summary', 'body']" in error and "pass --inputs COL" in error
     assert main([*args[:5], "--split", "test", *args[7:]]) == 2
-    assert "no file matches test-*.parquet; parquet files there: validation-00000.parquet" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "no file matches test-*.parquet or test/*.parquet; parquet files there: validation-00000.parquet" in error
+
+
+def test_token_classification_scores_entities_and_writes_words_gold_and_predicted_tags(replica_root, tmp_path):
+    from seqeval.metrics import accuracy_score, f1_score
+    from seqeval.scheme import IOB2
+
+    args = ["eval", "--model", "dslim/bert-base-NER", "--dataset", "eriktks/conll2003", "--dataset-revision",
+            "refs/convert/parquet", "--config", "conll2003", "--split", "test", "--task", "token-classification",
+            "--backend", "onnx", "--hub", str(replica_root), "--json", str(tmp_path / "m.json"),
+            "--predictions", str(tmp_path / "p.jsonl"), "--cache-dir", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    metrics = json.loads((tmp_path / "m.json").read_text())["metrics"]
+    lines = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert set(lines[0]) == {"index", "words", "gold", "predicted"}
+    assert all(len(line["words"]) == len(line["gold"]) == len(line["predicted"]) for line in lines)
+    gold, predicted = [line["gold"] for line in lines], [line["predicted"] for line in lines]
+    # the summary is seqeval's reading of the predictions file
+    assert metrics["entity_f1"] == pytest.approx(f1_score(gold, predicted))
+    assert metrics["entity_f1_strict"] == pytest.approx(f1_score(gold, predicted, mode="strict", scheme=IOB2))
+    assert metrics["token_accuracy"] == pytest.approx(accuracy_score(gold, predicted))
+    # and the predictions are the reference pipeline's (torch, one sentence at a time), tag for tag
+    claim = load_registry().by_id("ner-test-f1-author")
+    expected = ReplicaExpectations.find(replica_root).predictions(claim, "torch")
+    assert [" ".join(tags) for tags in predicted] == expected
+    assert metrics["entity_f1"] != metrics["token_accuracy"]

@@ -34,6 +34,17 @@ SEEDS = {
         "distilbert-base-uncased-finetuned-clinc-clinc-oos-accuracy": "clinc-accuracy",
         "distilbert-base-uncased-finetuned-clinc-clinc-oos-eval-loss": "clinc-eval-loss",
     }),
+    # model-index's token-classification result, and the author's "dev | test" table read as splits
+    "dslim/bert-base-NER": ({}, {
+        "bert-base-ner-conll2003-test-entity-f1": "ner-test-f1-model-index",
+        "bert-base-ner-conll2003-test-entity-precision": "ner-test-precision-model-index",
+        "bert-base-ner-conll2003-test-entity-recall": "ner-test-recall-model-index",
+        "bert-base-ner-conll2003-test-token-accuracy": "ner-test-accuracy-model-index",
+        "bert-base-ner-conll2003-validation-entity-f1": "ner-validation-f1-author",
+        "bert-base-ner-conll2003-test-entity-f1-2": "ner-test-f1-author",
+        "bert-base-ner-conll2003-test-entity-precision-2": "ner-test-precision-author",
+        "bert-base-ner-conll2003-test-entity-recall-2": "ner-test-recall-author",
+    }),
 }  # fmt: skip
 
 
@@ -80,3 +91,12 @@ def test_the_sparse_checkpoints_table_is_for_its_descendants(location):
     claims = imported("Intel/bert-large-uncased-sparse-90-unstructured-pruneofa", location)
     assert claims and not any(c.checkable for c in claims.values())
     assert all("no task head" in c.reason for c in claims.values())
+
+
+def test_a_token_classification_result_is_read_as_entity_scores_and_its_loss_is_kept_unchecked(location):
+    claims = imported("dslim/bert-base-NER", location)
+    by_metric = {c.metric for c in claims.values() if c.checkable}
+    assert by_metric == {"entity_f1", "entity_precision", "entity_recall", "token_accuracy"}  # never a bare "f1"
+    loss = claims["bert-base-ner-eval-loss"]
+    assert not loss.checkable and "does not compute 'loss' for token-classification" in loss.reason
+    assert all(c.dataset.revision == "refs/convert/parquet" for c in claims.values() if c.checkable)
