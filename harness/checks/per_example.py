@@ -22,7 +22,7 @@ def per_example(
 
     ``score`` is what the claim's metric is computed from: a number per example, or, for a corpus-level
     score, the row (predicted label, reference label, positive-label probability)."""
-    texts = [" / ".join(str(rows.inputs[name][i]) for name in claim.dataset.inputs) for i in range(len(rows))]
+    texts = [" / ".join(_text(rows.inputs[name][i]) for name in claim.dataset.inputs) for i in range(len(rows))]
     references = [
         " | ".join(map(str, reference)) if isinstance(reference, list) else str(reference)
         for reference in task_of(claim.task).references(rows)
@@ -34,6 +34,11 @@ def per_example(
         "reference": references,
         "score": np.asarray(scores, dtype=np.float64).tolist(),
     }
+
+
+def _text(value: Any) -> str:
+    """An input as a reader knows it: a pre-split sentence (token classification's words) as its words."""
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def excerpt(text: str) -> str:

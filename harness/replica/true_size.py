@@ -151,7 +151,9 @@ def _padded_tokenizer(tokenizer, folder: Path, vocab_size: int) -> None:
     words = [word for word, _ in sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])]
     words += [f"[unused{i}]" for i in range(vocab_size - len(words))]
     (folder / "vocab.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
-    padded = type(tokenizer)(str(folder / "vocab.txt"), do_lower_case=True, model_max_length=tokenizer.model_max_length)
+    cased = tokenizer.init_kwargs.get("do_lower_case", True) is False  # a cased model (bert-base-NER) stays cased
+    padded = type(tokenizer)(str(folder / "vocab.txt"), do_lower_case=not cased,
+                             model_max_length=tokenizer.model_max_length)  # fmt: skip
     padded.save_pretrained(folder)
 
 

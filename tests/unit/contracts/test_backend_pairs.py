@@ -30,8 +30,8 @@ def test_pairs_hold_every_other_backend_to_torch_and_a_quantized_model_to_its_so
             "fp32") in found  # fmt: skip
     assert (SST2_FP32, "openvino", SST2_FP32, "torch", "fp32") in found  # the OpenVINO export, FP32 as torch
     assert all(backend != "torch" for _, backend, _, _, _ in found)  # torch is the reference, never a candidate
-    assert ("dslim/bert-base-NER", "onnx", "dslim/bert-base-NER", "torch", "fp32") in found  # its card names no openvino
-    assert len(found) == 11  # four FP32 models on onnx and openvino each, the NER model on onnx, Intel's INT8 on onnx and inc
+    assert ("dslim/bert-base-NER", "openvino", "dslim/bert-base-NER", "torch", "fp32") in found
+    assert len(found) == 12  # five FP32 models on onnx and openvino each, Intel's INT8 model on onnx and inc
 
 
 def test_selecting_a_backend_keeps_the_torch_reference():

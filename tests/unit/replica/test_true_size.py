@@ -27,11 +27,15 @@ def settings_for(root, tmp_path, **changes):
 def test_every_stand_in_has_its_cards_dimensions_and_a_vocabulary_to_match(true_size_replica, repo):
     from transformers import AutoConfig, AutoTokenizer
 
-    architecture = next(c.model.architecture for c in load_registry().claims if c.model.repo == repo)
+    model = next(c.model for c in load_registry().claims if c.model.repo == repo)
     folder = snapshot_folder(true_size_replica, repo)
     config = AutoConfig.from_pretrained(folder)
-    assert {name: getattr(config, name) for name in architecture} == dict(architecture)
-    assert config.vocab_size == 30522 == len(AutoTokenizer.from_pretrained(folder))
+    assert {name: getattr(config, name) for name in model.architecture} == dict(model.architecture)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    # BERT's uncased vocabulary unless the card states another (bert-base-cased's 28,996)
+    assert config.vocab_size == model.architecture.get("vocab_size", 30522) == len(tokenizer)
+    cased = tokenizer("Paris")["input_ids"] != tokenizer("paris")["input_ids"]
+    assert cased == (model.lowercase is False), f"the card says lowercase: {model.lowercase}"
 
 
 def test_the_fp32_state_dict_measures_the_cards_255_mib(true_size_replica):
