@@ -12,7 +12,8 @@ pytestmark = pytest.mark.contracts
 
 
 @given(text=strategies.odd_texts(), position=st.integers(min_value=0, max_value=1))
-@example(text="a" * 10_000, position=0)
+@example(text="a" * 10_000, position=0)  # one 10,000-letter word: a single unknown token
+@example(text="word " * 2_000, position=0)  # 2,000 words: as many tokens as the model takes, every time
 @example(text="", position=1)
 def test_odd_input_gets_an_answer(harness_subject, harness_deadline, text, position):
     if harness_subject.claim.task == "token-classification":
