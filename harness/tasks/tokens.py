@@ -112,9 +112,14 @@ def gold_tags(rows: Split) -> list[list[str]]:
 
 
 def type_notes(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> str:
-    scores = entities.by_type(gold, predicted)
-    shown = "; ".join(f"{t.kind} P {t.precision:.4f} R {t.recall:.4f} F1 {t.f1:.4f} ({t.support})" for t in scores)
-    return f"per entity type (seqeval default mode; gold entities in brackets): {shown or 'none'}"
+    strict = {t.kind: t.f1 for t in entities.by_type(gold, predicted, strict=True)}
+    shown = "; ".join(
+        f"{t.kind} P {t.precision:.4f} R {t.recall:.4f} F1 {t.f1:.4f} "
+        f"(strict {strict.get(t.kind, 0.0):.4f}, {t.support})"
+        for t in entities.by_type(gold, predicted)
+    )
+    return (f"per entity type (seqeval's default mode, its strict IOB2 F1 and the gold entities in brackets): "
+            f"{shown or 'none'}")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def test_entity_f1_and_token_accuracy_pass_with_per_type_notes(run_ner, replica_
     assert accuracy["measured"] - f1["measured"] > 0.03, (accuracy["measured"], f1["measured"])
     notes = " ".join(f1["notes"])
     assert "labels named by the model's config, matched by name (the model orders them differently)" in notes
-    assert "per entity type (seqeval default mode" in notes and "PER P " in notes and "MISC P " in notes
+    assert "per entity type (seqeval's default mode, its strict IOB2 F1" in notes
+    assert "PER P " in notes and "MISC P " in notes and "(strict 0." in notes
 
 
 def test_permuted_label_names_fail_with_the_label_order_named(run_ner, replica_copy):
