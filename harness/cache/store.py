@@ -100,13 +100,18 @@ def key_of(parts: dict[str, Any]) -> str:
 
 @functools.cache
 def code_identity() -> str:
-    """The harness's own source, hashed: an edited engine or metric must not reuse old results even
-    before the version number changes."""
+    """The harness's own source, hashed: an edited engine, task or metric must not reuse old results
+    even before the version number changes."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
+    package = source_root()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def source_root() -> Path:
+    """The harness package's folder (this module's grandparent), every module of which code_identity hashes."""
+    return Path(__file__).parents[1]
 
 
 def canonical(value: Any) -> bytes:

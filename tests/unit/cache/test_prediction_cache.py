@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,3 +143,21 @@ def test_another_library_version_is_evaluated_again(settings, monkeypatch):
     again = check(claim, "torch", settings())
     assert not any(FROM_CACHE in note for note in again.notes)
     assert any(FROM_CACHE in note for note in check(claim, "torch", settings()).notes)  # then reused
+
+
+def test_the_code_identity_covers_every_module_that_decides_a_result(tmp_path, monkeypatch):
+    import harness
+    from harness.cache import store
+
+    assert store.source_root() == Path(harness.__file__).parent  # the whole package, not the cache's folder
+    copy = tmp_path / "harness"
+    shutil.copytree(store.source_root(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(store, "source_root", lambda: copy)
+    store.code_identity.cache_clear()
+    before = store.code_identity()
+    (copy / "tasks" / "tokens.py").write_text((copy / "tasks" / "tokens.py").read_text() + "\n# edited\n")
+    store.code_identity.cache_clear()
+    try:
+        assert store.code_identity() != before  # an edited task never reuses cached predictions
+    finally:
+        store.code_identity.cache_clear()
