@@ -33,7 +33,7 @@ TYPES = ("PER", "ORG", "LOC", "MISC")
 NAMES_PER_TYPE = 8
 SHARED_NAMES = 2  # names of each type that another type uses too: only the cue tells them apart
 TRAIN_SENTENCES = 3000
-ROWS = {"test": 600, "validation": 300}
+ROWS = {"test": 400, "validation": 200}
 DOCSTART = "-DOCSTART-"  # CoNLL's document separator, a one-word sentence tagged O, as in the real splits
 
 Span = tuple[str, int, int]  # (type, first word, last word)
